@@ -1,0 +1,319 @@
+//! Turns a feed's raw bytes into clean UTF-8 XML/JSON text: picks the encoding, decodes, rewrites the XML
+//! declaration to UTF-8 and removes characters XML forbids. Pure: bytes and header values in, text out.
+//!
+//! Encoding choice, first match wins: a per-source override; a byte-order mark; otherwise the candidates
+//! HTTP `charset`, XML declaration, UTF-8 and GB18030, in that order, skipping any under which the bytes do
+//! not decode cleanly (real Chinese sites often send a server default in HTTP and the truth in the XML).
+//! GB2312 and GBK decode as GB18030, their superset.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
+
+/// Text ready for the XML/JSON parser, and how it was read.
+#[derive(Debug)]
+pub struct Decoded {
+    /// UTF-8 text whose XML declaration (if any) says UTF-8.
+    pub text: String,
+    /// The encoding the bytes were read as.
+    pub encoding: &'static Encoding,
+    /// True when some bytes were invalid under every candidate and were replaced by U+FFFD.
+    pub had_errors: bool,
+}
+
+/// Decodes `bytes`, using the `charset` of `content_type` and the XML declaration as hints, or `forced`.
+pub fn decode(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    forced: Option<&'static Encoding>,
+) -> Decoded {
+    if let Some(encoding) = forced {
+        let (encoding, body) = match Encoding::for_bom(bytes) {
+            Some((bom_encoding, bom_length)) if bom_encoding == encoding => {
+                (encoding, &bytes[bom_length..])
+            }
+            _ => (encoding, bytes),
+        };
+        return finish(encoding, body);
+    }
+    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
+        return finish(encoding, &bytes[bom_length..]);
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        return finish(encoding, bytes);
+    }
+    let from_http = content_type
+        .and_then(charset_from_content_type)
+        .map(superset);
+    let from_xml = xml_declared_encoding(bytes).map(superset);
+
+    let mut candidates: Vec<&'static Encoding> = Vec::with_capacity(4);
+    // When HTTP and the document disagree, HTTP loses if it names a single-byte charset (usually a server
+    // default, not a statement about this document) or if the document says UTF-8 and the bytes are valid
+    // UTF-8 (which other encodings' text almost never is).
+    let http_is_weak_default = from_http.is_some_and(|http| {
+        from_xml.is_some_and(|xml| {
+            xml != http
+                && (http.is_single_byte() || (xml == UTF_8 && std::str::from_utf8(bytes).is_ok()))
+        })
+    });
+    if !http_is_weak_default {
+        candidates.extend(from_http);
+    }
+    candidates.extend(from_xml);
+    if http_is_weak_default {
+        candidates.extend(from_http);
+    }
+    candidates.push(UTF_8);
+    candidates.push(GB18030);
+
+    for encoding in &candidates {
+        if let Some(text) = decode_cleanly(encoding, bytes) {
+            return finish_text(encoding, text, false);
+        }
+    }
+    finish(candidates[0], bytes)
+}
+
+/// GB2312 and GBK are subsets of GB18030; reading them as GB18030 loses nothing and decodes more.
+fn superset(encoding: &'static Encoding) -> &'static Encoding {
+    if encoding == encoding_rs::GBK {
+        GB18030
+    } else {
+        encoding
+    }
+}
+
+fn decode_cleanly(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    encoding
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(Cow::into_owned)
+}
+
+fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Decoded {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    finish_text(encoding, text.into_owned(), had_errors)
+}
+
+fn finish_text(encoding: &'static Encoding, text: String, had_errors: bool) -> Decoded {
+    let text = remove_forbidden_characters(rewrite_declaration_to_utf8(text));
+    Decoded {
+        text,
+        encoding,
+        had_errors,
+    }
+}
+
+/// UTF-16 without a byte-order mark shows itself by the zero bytes around the first `<?`.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    match bytes {
+        [b'<', 0, b'?', 0, ..] => Some(UTF_16LE),
+        [0, b'<', 0, b'?', ..] => Some(UTF_16BE),
+        _ => None,
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value, when it names an encoding we know.
+pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        Encoding::for_label(value.as_bytes())
+    })
+}
+
+/// The `encoding` of an XML declaration at the start of `bytes` (read as ASCII), when it names one we know.
+pub fn xml_declared_encoding(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(512)];
+    let head = String::from_utf8_lossy(head);
+    let declaration = declaration_span(&head).map(|range| &head[range])?;
+    let value = attribute_value(declaration, "encoding")?;
+    Encoding::for_label(value.as_bytes())
+}
+
+/// Byte range of the `<?xml … ?>` declaration, if the text starts with one (after white space).
+fn declaration_span(text: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.len() - text.trim_start().len();
+    if !text[start..].starts_with("<?xml") {
+        return None;
+    }
+    let end = text[start..].find("?>")? + start + 2;
+    Some(start..end)
+}
+
+fn attribute_value<'a>(declaration: &'a str, name: &str) -> Option<&'a str> {
+    let position = declaration.find(name)?;
+    let rest = declaration[position + name.len()..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value_end = rest[1..].find(quote)? + 1;
+    Some(&rest[1..value_end])
+}
+
+/// Makes the XML declaration say UTF-8, since the text now is UTF-8 whatever the bytes were.
+fn rewrite_declaration_to_utf8(text: String) -> String {
+    let Some(span) = declaration_span(&text) else {
+        return text;
+    };
+    let declaration = &text[span.clone()];
+    let Some(value) = attribute_value(declaration, "encoding") else {
+        return text;
+    };
+    if value.eq_ignore_ascii_case("utf-8") {
+        return text;
+    }
+    let rewritten = declaration.replacen(value, "UTF-8", 1);
+    let mut result = String::with_capacity(text.len());
+    result.push_str(&text[..span.start]);
+    result.push_str(&rewritten);
+    result.push_str(&text[span.end..]);
+    result
+}
+
+/// Drops the control characters XML 1.0 forbids (everything below U+0020 except tab, LF and CR), which
+/// real feeds contain and strict parsers reject.
+fn remove_forbidden_characters(text: String) -> String {
+    let forbidden = |c: char| c < '\u{20}' && !matches!(c, '\t' | '\n' | '\r');
+    if !text.contains(forbidden) {
+        return text;
+    }
+    text.chars().filter(|c| !forbidden(*c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TITLE: &str = "中新网太原11月25日电 山西晋中迎来初雪";
+
+    fn xml(declared: Option<&str>) -> String {
+        let declaration = match declared {
+            Some(label) => format!("<?xml version=\"1.0\" encoding=\"{label}\"?>"),
+            None => String::new(),
+        };
+        format!("{declaration}<rss version=\"2.0\"><channel><title>{TITLE}</title></channel></rss>")
+    }
+
+    fn encode(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+        encoding.encode(text).0.into_owned()
+    }
+
+    fn check(bytes: &[u8], content_type: Option<&str>, expect: &'static Encoding) {
+        let decoded = decode(bytes, content_type, None);
+        assert_eq!(decoded.encoding, expect);
+        assert!(decoded.text.contains(TITLE), "{}", decoded.text);
+        assert!(!decoded.had_errors);
+        if decoded.text.starts_with("<?xml") {
+            assert!(
+                decoded
+                    .text
+                    .to_ascii_lowercase()
+                    .contains("encoding=\"utf-8\""),
+                "{}",
+                decoded.text
+            );
+        }
+    }
+
+    #[test]
+    fn gbk_with_charset_only_in_http() {
+        check(
+            &encode(GB18030, &xml(None)),
+            Some("text/xml; charset=GBK"),
+            GB18030,
+        );
+    }
+
+    #[test]
+    fn gb2312_with_charset_only_in_xml() {
+        check(&encode(GB18030, &xml(Some("gb2312"))), None, GB18030);
+    }
+
+    #[test]
+    fn gbk_with_charset_nowhere_falls_back_to_gb18030() {
+        check(
+            &encode(GB18030, &xml(None)),
+            Some("application/rss+xml"),
+            GB18030,
+        );
+    }
+
+    #[test]
+    fn http_and_xml_disagree() {
+        // HTTP claims UTF-8, the document (rightly) says GBK.
+        check(
+            &encode(GB18030, &xml(Some("gbk"))),
+            Some("text/xml; charset=utf-8"),
+            GB18030,
+        );
+        // HTTP sends a Latin-1 server default, the document says gb2312.
+        check(
+            &encode(GB18030, &xml(Some("gb2312"))),
+            Some("text/xml; charset=ISO-8859-1"),
+            GB18030,
+        );
+        // HTTP says GBK but the bytes are UTF-8 as the document says.
+        check(
+            xml(Some("utf-8")).as_bytes(),
+            Some("text/xml; charset=gbk"),
+            UTF_8,
+        );
+    }
+
+    #[test]
+    fn big5_traditional() {
+        let text = xml(Some("big5")).replace(TITLE, "中新網太原11月25日電 山西晉中迎來初雪");
+        let bytes = encode(encoding_rs::BIG5, &text);
+        let decoded = decode(&bytes, None, None);
+        assert_eq!(decoded.encoding, encoding_rs::BIG5);
+        assert!(decoded.text.contains("山西晉中迎來初雪"));
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        let text = xml(Some("utf-16"));
+        let mut little_endian: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        check(&little_endian, None, UTF_16LE);
+        little_endian.splice(0..0, [0xFF, 0xFE]);
+        check(&little_endian, None, UTF_16LE);
+        let big_endian: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        check(&big_endian, None, UTF_16BE);
+    }
+
+    #[test]
+    fn utf8_bom_is_removed() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(xml(Some("utf-8")).as_bytes());
+        let decoded = decode(&bytes, None, None);
+        assert!(decoded.text.starts_with("<?xml"));
+    }
+
+    #[test]
+    fn override_wins() {
+        let bytes = encode(GB18030, &xml(Some("utf-8")));
+        let decoded = decode(&bytes, Some("text/xml; charset=utf-8"), Some(GB18030));
+        assert!(decoded.text.contains(TITLE));
+    }
+
+    #[test]
+    fn forbidden_control_characters_are_removed() {
+        let decoded = decode("<a>x\u{1}y\u{b}z\tq</a>".as_bytes(), None, None);
+        assert_eq!(decoded.text, "<a>xyz\tq</a>");
+    }
+
+    #[test]
+    fn charset_parameter_parsing() {
+        assert_eq!(
+            charset_from_content_type("text/xml;charset=\"gb2312\""),
+            Some(encoding_rs::GBK)
+        );
+        assert_eq!(charset_from_content_type("text/xml"), None);
+        assert_eq!(
+            charset_from_content_type("text/xml; charset=nonsense"),
+            None
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! Fetches a source's raw bytes over HTTP(S) or from a local file, with conditional GET, a whole-request
+//! timeout and a body cap enforced while streaming (after decompression, so a gzip bomb is cut off).
+//!
+//! Fetch never parses: it returns bytes plus the headers later stages need, or a classified error that the
+//! scheduler turns into backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
+use tokio::io::AsyncReadExt;
+use url::Url;
+
+/// Most redirects followed before a fetch is called a redirect loop.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What a successful fetch returned.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: the validators still hold; nothing to parse.
+    NotModified,
+    /// A body to decode and parse.
+    Body(FetchedBody),
+}
+
+/// A fetched body with the metadata later stages need.
+#[derive(Debug)]
+pub struct FetchedBody {
+    /// The raw bytes, as sent (after content-encoding is undone).
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` header, for its charset.
+    pub content_type: Option<String>,
+    /// Validators to send next time.
+    pub etag: Option<String>,
+    /// Validators to send next time.
+    pub last_modified: Option<String>,
+    /// HTTP status (200 for files).
+    pub status: u16,
+}
+
+/// Validators from the previous fetch of a source, for a conditional GET.
+#[derive(Debug, Default, Clone)]
+pub struct Validators {
+    /// Last `ETag` seen.
+    pub etag: Option<String>,
+    /// Last `Last-Modified` seen.
+    pub last_modified: Option<String>,
+}
+
+/// Why a fetch failed; `class()` names the class shown in source status and logs.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The host name did not resolve.
+    #[error("cannot resolve host: {0}")]
+    Dns(String),
+    /// No connection could be made.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// The TLS handshake failed.
+    #[error("TLS failure: {0}")]
+    Tls(String),
+    /// The request took longer than the timeout.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The body exceeded the cap.
+    #[error("body larger than {limit} bytes")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// Too many redirects.
+    #[error("more than {MAX_REDIRECTS} redirects (redirect loop?)")]
+    RedirectLoop,
+    /// 429, or 503 with Retry-After.
+    #[error("rate limited (HTTP {status})")]
+    RateLimited {
+        /// 429 or 503.
+        status: u16,
+        /// When the server said to come back.
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// Any other non-success status.
+    #[error("HTTP {status}")]
+    Status {
+        /// The status code.
+        status: u16,
+    },
+    /// A local file could not be read, or the body stream broke.
+    #[error("read failed: {0}")]
+    Io(String),
+}
+
+impl FetchError {
+    /// Short error class for status pages, metrics and logs.
+    pub fn class(&self) -> String {
+        match self {
+            FetchError::Dns(_) => "dns".into(),
+            FetchError::Connect(_) => "connect".into(),
+            FetchError::Tls(_) => "tls".into(),
+            FetchError::Timeout(_) => "timeout".into(),
+            FetchError::TooLarge { .. } => "too-large".into(),
+            FetchError::RedirectLoop => "redirect-loop".into(),
+            FetchError::RateLimited { .. } => "rate-limited".into(),
+            FetchError::Status { status } if *status >= 500 => "http-5xx".into(),
+            FetchError::Status { status } => format!("http-{status}"),
+            FetchError::Io(_) => "io".into(),
+        }
+    }
+
+    /// When the server asked us to come back, if it did.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the failure carried one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::RateLimited { status, .. } | FetchError::Status { status } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// Settings shared by every fetch.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Body cap in bytes, after decompression.
+    pub max_body_bytes: u64,
+}
+
+/// A reusable HTTP client with our settings.
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+}
+
+impl Fetcher {
+    /// Builds the client (connection pool, gzip/brotli, redirect limit).
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .build()?;
+        Ok(Fetcher { client, settings })
+    }
+
+    /// Fetches `url`, sending `validators` as conditional headers.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        if url.scheme() == "file" {
+            return self.fetch_file(url).await;
+        }
+        let timeout = self.settings.timeout;
+        // The client's timeout covers connect and headers; this one also covers a body that trickles.
+        match tokio::time::timeout(timeout, self.fetch_http(url, validators)).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout(timeout)),
+        }
+    }
+
+    async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let mut request = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, last_modified);
+        }
+        let response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            let retry_after = parse_retry_after(response.headers(), Utc::now());
+            return Err(match status.as_u16() {
+                429 => FetchError::RateLimited {
+                    status: 429,
+                    retry_after,
+                },
+                503 if retry_after.is_some() => FetchError::RateLimited {
+                    status: 503,
+                    retry_after,
+                },
+                code => FetchError::Status { status: code },
+            });
+        }
+        let headers = response.headers();
+        let content_type = header_string(headers, CONTENT_TYPE.as_str());
+        let etag = header_string(headers, ETAG.as_str());
+        let last_modified = header_string(headers, LAST_MODIFIED.as_str());
+        let limit = self.settings.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let mut bytes = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.classify(e))?;
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body(FetchedBody {
+            bytes,
+            content_type,
+            etag,
+            last_modified,
+            status: status.as_u16(),
+        }))
+    }
+
+    async fn fetch_file(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let path = url
+            .to_file_path()
+            .map_err(|()| FetchError::Io(format!("{url} is not a local file path")))?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| FetchError::Io(format!("{}: {e}", path.display())))?;
+        let limit = self.settings.max_body_bytes;
+        let mut bytes = Vec::new();
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| FetchError::Io(format!("{}: {e}", path.display())))?;
+        if bytes.len() as u64 > limit {
+            return Err(FetchError::TooLarge { limit });
+        }
+        Ok(Fetched::Body(FetchedBody {
+            bytes,
+            content_type: None,
+            etag: None,
+            last_modified: None,
+            status: 200,
+        }))
+    }
+
+    fn classify(&self, error: reqwest::Error) -> FetchError {
+        let chain = error_chain(&error);
+        if error.is_timeout() {
+            FetchError::Timeout(self.settings.timeout)
+        } else if error.is_redirect() {
+            FetchError::RedirectLoop
+        } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
+            FetchError::Dns(chain)
+        } else if chain.to_ascii_lowercase().contains("certificate")
+            || chain.contains("tls")
+            || chain.contains("TLS")
+        {
+            FetchError::Tls(chain)
+        } else if error.is_connect() {
+            FetchError::Connect(chain)
+        } else {
+            FetchError::Io(chain)
+        }
+    }
+}
+
+/// The error and its causes on one line, for classification and for operators.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Reads `Retry-After` as delay seconds or an HTTP date.
+pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(now + chrono::Duration::seconds(i64::from(seconds)));
+    }
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Utc.with_ymd_and_hms(2026, 11, 25, 12, 2, 0).unwrap())
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 25 Nov 2026 13:00:00 GMT"),
+        );
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Utc.with_ymd_and_hms(2026, 11, 25, 13, 0, 0).unwrap())
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn error_classes_are_short_names() {
+        assert_eq!(FetchError::Status { status: 404 }.class(), "http-404");
+        assert_eq!(FetchError::Status { status: 502 }.class(), "http-5xx");
+        assert_eq!(FetchError::RedirectLoop.class(), "redirect-loop");
+        assert_eq!(FetchError::TooLarge { limit: 1 }.class(), "too-large");
+    }
+}

@@ -1,0 +1,29 @@
+//! regionfeed: polls Chinese news feeds, stores their items once, tags them by province and republishes
+//! per-region feeds over HTTP.
+//!
+//! # Layout
+//! Modules follow the data's journey:
+//! - [`config`]: the TOML config, validated whole.
+//! - [`regions`]: the catalog of provincial-level regions.
+//! - [`scheduler`]: when each source is polled (cron, startup spread, backoff).
+//! - [`fetch`]: bytes from HTTP(S) or a file, with limits and conditional GET.
+//! - [`decode`], [`dates`], [`parse`]: bytes → UTF-8 → our items (pure).
+//! - [`identity`]: which stored item an entry is (pure).
+//! - [`ingest`]: one poll of one source, end to end.
+//! - [`store`]: SQLite, the only module with SQL.
+//! - [`publish`]: the HTTP endpoint.
+//! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging.
+
+pub mod app;
+pub mod config;
+pub mod dates;
+pub mod decode;
+pub mod fetch;
+pub mod identity;
+pub mod ingest;
+pub mod parse;
+pub mod publish;
+pub mod regions;
+pub mod scheduler;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,134 @@
+//! The `regionfeed` command: parses arguments, sets up logging and hands over to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use regionfeed::ingest::PollOutcome;
+use regionfeed::{app, config, telemetry};
+
+/// Regional news feeds of China: poll, dedupe, tag by province, republish.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: poll sources on their schedules and serve the feeds over HTTP.
+    Run {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check a config file and exit: 0 when valid, 1 with every problem listed when not.
+    CheckConfig {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Poll every enabled source (or one) once, store the items and exit; non-zero if any poll failed.
+    PollOnce {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Poll only this source id.
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::CheckConfig { config } => {
+            let loaded = config::load(&config)?;
+            println!(
+                "{}: ok ({} sources, {} enabled)",
+                config.display(),
+                loaded.sources.len(),
+                loaded.enabled_sources().count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { config } => {
+            let loaded = config::load(&config)?;
+            runtime()?.block_on(app::run(loaded, shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PollOnce { config, source } => {
+            let loaded = config::load(&config)?;
+            if let Some(id) = &source {
+                anyhow::ensure!(
+                    loaded.enabled_sources().any(|s| &s.id == id),
+                    "no enabled source \"{id}\" in {}",
+                    config.display()
+                );
+            }
+            let reports = runtime()?.block_on(async {
+                let (_store, ingestor) = app::open(&loaded)?;
+                anyhow::Ok(app::poll_sources(&loaded, &ingestor, source.as_deref()).await)
+            })?;
+            let mut failed = 0;
+            for report in &reports {
+                let line = match &report.outcome {
+                    PollOutcome::Stored(summary) => format!(
+                        "ok        {} new, {} updated, {} unchanged",
+                        summary.new, summary.updated, summary.unchanged
+                    ),
+                    PollOutcome::NotModified => "ok        not modified (304)".to_string(),
+                    PollOutcome::Unchanged => "ok        body unchanged".to_string(),
+                    PollOutcome::Failed(failure) => {
+                        failed += 1;
+                        format!("FAILED    [{}] {}", failure.class, failure.message)
+                    }
+                };
+                println!("{:<24} {line}", report.source_id);
+            }
+            println!("{} sources polled, {failed} failed", reports.len());
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        _ = terminate.recv() => tracing::info!("SIGTERM received"),
+    }
+}

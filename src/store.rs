@@ -1,0 +1,851 @@
+//! SQLite persistence: the only module that speaks SQL.
+//!
+//! One writer connection and one reader connection (WAL lets readers run beside the writer), each behind a
+//! mutex and used only from `spawn_blocking`, so SQLite never blocks the async workers. Every poll's results
+//! are written in one transaction: a crash leaves either all of a poll's items or none. Migrations are
+//! embedded and applied in order, tracked by `PRAGMA user_version`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde::Serialize;
+
+use crate::identity::{content_hash, stable_item_id};
+use crate::parse::ParsedItem;
+
+/// Migrations in order; entry N brings the schema to version N+1.
+const MIGRATIONS: &[&str] = &[include_str!("store/migrations/0001_initial.sql")];
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database file's folder could not be created.
+    #[error("cannot create database folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The database was written by a newer regionfeed.
+    #[error("database schema version {found} is newer than this binary knows ({known})")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this binary knows.
+        known: i64,
+    },
+    /// The blocking task running the query panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+/// One entry to store, with the keys it is known by (strongest first) and its regions.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// The parsed entry.
+    pub item: ParsedItem,
+    /// Identity keys from `identity::item_keys`; never empty.
+    pub keys: Vec<String>,
+    /// Region tags: (slug, origin, evidence).
+    pub regions: Vec<RegionTag>,
+}
+
+/// One region an item belongs to, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionTag {
+    /// Region slug.
+    pub region: String,
+    /// `source`, `dateline`, `title` or `body`.
+    pub origin: String,
+    /// The text that matched, if any.
+    pub evidence: Option<String>,
+}
+
+/// Everything one successful poll learned about a source.
+#[derive(Debug, Clone)]
+pub struct PollSuccess {
+    /// Source id.
+    pub source_id: String,
+    /// When the poll ran.
+    pub now: DateTime<Utc>,
+    /// HTTP status (0 for files, 304 for not modified).
+    pub status: u16,
+    /// Validators to send next time (kept when `None`).
+    pub etag: Option<String>,
+    /// Validators to send next time (kept when `None`).
+    pub last_modified: Option<String>,
+    /// Hash of the body, to skip parsing an identical body next time.
+    pub body_hash: Option<String>,
+    /// The feed's title and home page, when parsed.
+    pub feed_title: Option<String>,
+    /// The feed's home page, when parsed.
+    pub feed_link: Option<String>,
+    /// The entries, in feed order.
+    pub items: Vec<NewItem>,
+}
+
+/// What storing a poll changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IngestSummary {
+    /// Items never seen before.
+    pub new: usize,
+    /// Known items whose text changed upstream.
+    pub updated: usize,
+    /// Known items, unchanged.
+    pub unchanged: usize,
+}
+
+/// A failed poll, for the source's status.
+#[derive(Debug, Clone)]
+pub struct PollFailure {
+    /// Source id.
+    pub source_id: String,
+    /// When the poll ran.
+    pub now: DateTime<Utc>,
+    /// HTTP status, if the server answered.
+    pub status: Option<u16>,
+    /// Short error class (`timeout`, `http-5xx`, `parse`, …).
+    pub error_class: String,
+    /// The full message.
+    pub error_message: String,
+}
+
+/// A source's poll state, as stored.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SourceState {
+    /// Source id.
+    pub id: String,
+    /// URL as configured.
+    pub url: String,
+    /// The feed's own title.
+    pub title: Option<String>,
+    /// The feed's home page.
+    pub site_link: Option<String>,
+    /// Last attempt, unix seconds.
+    pub last_attempt: Option<i64>,
+    /// Last success, unix seconds.
+    pub last_success: Option<i64>,
+    /// HTTP status of the last attempt.
+    pub last_status: Option<i64>,
+    /// Error class of the last attempt, `None` when it succeeded.
+    pub error_class: Option<String>,
+    /// Error message of the last attempt.
+    pub error_message: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_failures: i64,
+    /// Last ETag.
+    pub etag: Option<String>,
+    /// Last Last-Modified.
+    pub last_modified: Option<String>,
+    /// Hash of the last body.
+    pub body_hash: Option<String>,
+    /// New items stored from this source, ever.
+    pub items_seen: i64,
+}
+
+/// An item as published.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredItem {
+    /// Our stable id (a UUID).
+    pub uid: String,
+    /// Source id.
+    pub source_id: String,
+    /// The source's feed URL.
+    pub source_url: Option<String>,
+    /// The source's feed title.
+    pub source_title: Option<String>,
+    /// Upstream guid.
+    pub guid: Option<String>,
+    /// Link to the article.
+    pub link: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Short text.
+    pub summary: Option<String>,
+    /// Full text.
+    pub content: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Published time, unix seconds.
+    pub published: i64,
+    /// First seen, unix seconds.
+    pub first_seen: i64,
+    /// Last upstream edit seen, unix seconds.
+    pub updated: Option<i64>,
+    /// Region slugs.
+    pub regions: Vec<String>,
+}
+
+/// Which items a feed shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every item.
+    All,
+    /// Items with no region.
+    National,
+    /// Items tagged with any of these slugs.
+    Regions(Vec<String>),
+}
+
+/// Item count and newest item of one region (or `national`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionCount {
+    /// Region slug, or `national`.
+    pub region: String,
+    /// Items tagged with it.
+    pub items: i64,
+    /// Newest published time, unix seconds.
+    pub newest: Option<i64>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, sets WAL mode and applies migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        migrate(&mut writer)?;
+        let reader = Connection::open(path)?;
+        configure(&reader)?;
+        Ok(Store {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(|p| p.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = connection.lock().unwrap_or_else(|p| p.into_inner());
+            work(&connection)
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// Makes sure every configured source has a row, with its current URL.
+    pub async fn sync_sources(&self, sources: Vec<(String, String)>) -> Result<(), StoreError> {
+        self.write(move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let mut upsert = transaction.prepare(
+                    "INSERT INTO sources (id, url) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url",
+                )?;
+                for (id, url) in &sources {
+                    upsert.execute(params![id, url])?;
+                }
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores one successful poll in one transaction: new items inserted, edited ones updated in place,
+    /// the source's state refreshed.
+    pub async fn record_success(&self, poll: PollSuccess) -> Result<IngestSummary, StoreError> {
+        self.write(move |connection| {
+            let transaction = connection.transaction()?;
+            let summary = store_items(&transaction, &poll)?;
+            transaction.execute(
+                "INSERT INTO sources (id, url) VALUES (?1, '') ON CONFLICT (id) DO NOTHING",
+                params![poll.source_id],
+            )?;
+            transaction.execute(
+                "UPDATE sources SET
+                    title = COALESCE(?2, title),
+                    site_link = COALESCE(?3, site_link),
+                    last_attempt = ?4, last_success = ?4, last_status = ?5,
+                    error_class = NULL, error_message = NULL, consecutive_failures = 0,
+                    etag = COALESCE(?6, etag), last_modified = COALESCE(?7, last_modified),
+                    body_hash = COALESCE(?8, body_hash),
+                    items_seen = items_seen + ?9
+                 WHERE id = ?1",
+                params![
+                    poll.source_id,
+                    poll.feed_title,
+                    poll.feed_link,
+                    poll.now.timestamp(),
+                    poll.status,
+                    poll.etag,
+                    poll.last_modified,
+                    poll.body_hash,
+                    summary.new as i64,
+                ],
+            )?;
+            transaction.commit()?;
+            Ok(summary)
+        })
+        .await
+    }
+
+    /// Records a failed poll in the source's state.
+    pub async fn record_failure(&self, failure: PollFailure) -> Result<(), StoreError> {
+        self.write(move |connection| {
+            connection.execute(
+                "INSERT INTO sources (id, url) VALUES (?1, '') ON CONFLICT (id) DO NOTHING",
+                params![failure.source_id],
+            )?;
+            connection.execute(
+                "UPDATE sources SET last_attempt = ?2, last_status = ?3, error_class = ?4,
+                    error_message = ?5, consecutive_failures = consecutive_failures + 1
+                 WHERE id = ?1",
+                params![
+                    failure.source_id,
+                    failure.now.timestamp(),
+                    failure.status,
+                    failure.error_class,
+                    failure.error_message,
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The stored state of one source.
+    pub async fn source_state(&self, source_id: &str) -> Result<Option<SourceState>, StoreError> {
+        let source_id = source_id.to_string();
+        self.read(move |connection| {
+            let state = connection
+                .query_row(
+                    &format!("{SOURCE_COLUMNS} WHERE id = ?1"),
+                    params![source_id],
+                    source_state_from_row,
+                )
+                .optional()?;
+            Ok(state)
+        })
+        .await
+    }
+
+    /// Every source's stored state, by id.
+    pub async fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
+        self.read(|connection| {
+            let mut statement = connection.prepare(&format!("{SOURCE_COLUMNS} ORDER BY id"))?;
+            let states = statement
+                .query_map([], source_state_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(states)
+        })
+        .await
+    }
+
+    /// The newest `limit` items of a selection, newest first.
+    pub async fn feed_items(
+        &self,
+        selection: Selection,
+        limit: usize,
+    ) -> Result<Vec<StoredItem>, StoreError> {
+        self.read(move |connection| {
+            let (filter, values): (String, Vec<String>) = match &selection {
+                Selection::All => (String::new(), Vec::new()),
+                Selection::National => (
+                    "WHERE NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
+                    Vec::new(),
+                ),
+                Selection::Regions(slugs) => (
+                    format!(
+                        "WHERE i.id IN (SELECT item_id FROM item_regions WHERE region IN ({}))",
+                        vec!["?"; slugs.len().max(1)].join(", ")
+                    ),
+                    if slugs.is_empty() { vec![String::new()] } else { slugs.clone() },
+                ),
+            };
+            let sql = format!(
+                "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
+                        i.content, i.author, i.published, i.first_seen, i.updated,
+                        (SELECT group_concat(region, ' ') FROM item_regions r WHERE r.item_id = i.id)
+                 FROM items i LEFT JOIN sources s ON s.id = i.source_id
+                 {filter}
+                 ORDER BY i.published DESC, i.id DESC
+                 LIMIT {limit}"
+            );
+            let mut statement = connection.prepare(&sql)?;
+            let items = statement
+                .query_map(params_from_iter(values.iter()), |row| {
+                    let regions: Option<String> = row.get(13)?;
+                    Ok(StoredItem {
+                        uid: row.get(0)?,
+                        source_id: row.get(1)?,
+                        source_url: row.get(2)?,
+                        source_title: row.get(3)?,
+                        guid: row.get(4)?,
+                        link: row.get(5)?,
+                        title: row.get(6)?,
+                        summary: row.get(7)?,
+                        content: row.get(8)?,
+                        author: row.get(9)?,
+                        published: row.get(10)?,
+                        first_seen: row.get(11)?,
+                        updated: row.get(12)?,
+                        regions: regions
+                            .map(|r| r.split(' ').map(str::to_string).collect())
+                            .unwrap_or_default(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(items)
+        })
+        .await
+    }
+
+    /// Item count and newest item per region slug, plus `national` for items with no region.
+    pub async fn region_counts(&self) -> Result<Vec<RegionCount>, StoreError> {
+        self.read(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT r.region, count(*), max(i.published)
+                 FROM item_regions r JOIN items i ON i.id = r.item_id
+                 GROUP BY r.region
+                 UNION ALL
+                 SELECT 'national', count(*), max(i.published) FROM items i
+                 WHERE NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)",
+            )?;
+            let counts = statement
+                .query_map([], |row| {
+                    Ok(RegionCount {
+                        region: row.get(0)?,
+                        items: row.get(1)?,
+                        newest: row.get(2)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(counts)
+        })
+        .await
+    }
+
+    /// The number that grows with every write of items; equal numbers mean equal item data.
+    pub async fn change_seq(&self) -> Result<i64, StoreError> {
+        self.read(|connection| {
+            Ok(connection.query_row(
+                "SELECT value FROM meta WHERE key = 'change_seq'",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|connection| {
+            connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+const SOURCE_COLUMNS: &str =
+    "SELECT id, url, title, site_link, last_attempt, last_success, last_status,
+    error_class, error_message, consecutive_failures, etag, last_modified, body_hash, items_seen
+    FROM sources";
+
+fn source_state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
+    Ok(SourceState {
+        id: row.get(0)?,
+        url: row.get(1)?,
+        title: row.get(2)?,
+        site_link: row.get(3)?,
+        last_attempt: row.get(4)?,
+        last_success: row.get(5)?,
+        last_status: row.get(6)?,
+        error_class: row.get(7)?,
+        error_message: row.get(8)?,
+        consecutive_failures: row.get(9)?,
+        etag: row.get(10)?,
+        last_modified: row.get(11)?,
+        body_hash: row.get(12)?,
+        items_seen: row.get(13)?,
+    })
+}
+
+fn configure(connection: &Connection) -> Result<(), StoreError> {
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+fn next_change_seq(connection: &Connection) -> Result<i64, StoreError> {
+    Ok(connection.query_row(
+        "UPDATE meta SET value = value + 1 WHERE key = 'change_seq' RETURNING value",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+/// Inserts new items and updates edited ones; runs inside the caller's transaction.
+fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSummary, StoreError> {
+    let mut summary = IngestSummary::default();
+    if poll.items.is_empty() {
+        return Ok(summary);
+    }
+    let mut find_key = connection
+        .prepare_cached("SELECT item_id FROM item_keys WHERE source_id = ?1 AND key = ?2")?;
+    let mut insert_key = connection.prepare_cached(
+        "INSERT INTO item_keys (source_id, key, item_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT (source_id, key) DO NOTHING",
+    )?;
+    let mut insert_region = connection.prepare_cached(
+        "INSERT INTO item_regions (item_id, region, origin, evidence) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (item_id, region) DO NOTHING",
+    )?;
+    let mut change_seq: Option<i64> = None;
+    let now = poll.now.timestamp();
+    for new_item in &poll.items {
+        let item = &new_item.item;
+        let hash = content_hash(item);
+        let mut existing: Option<i64> = None;
+        for key in &new_item.keys {
+            existing = find_key
+                .query_row(params![poll.source_id, key], |row| row.get(0))
+                .optional()?;
+            if existing.is_some() {
+                break;
+            }
+        }
+        let item_id = match existing {
+            Some(item_id) => {
+                let stored_hash: String = connection.query_row(
+                    "SELECT content_hash FROM items WHERE id = ?1",
+                    params![item_id],
+                    |row| row.get(0),
+                )?;
+                if stored_hash == hash {
+                    summary.unchanged += 1;
+                } else {
+                    let seq = match change_seq {
+                        Some(seq) => seq,
+                        None => *change_seq.insert(next_change_seq(connection)?),
+                    };
+                    // A date we invented (first-seen, clamped) never replaces a stored one.
+                    connection.execute(
+                        "UPDATE items SET guid = ?2, link = ?3, title = ?4, summary = ?5, content = ?6,
+                            author = ?7,
+                            published = CASE WHEN ?9 = 'feed' THEN ?8 ELSE published END,
+                            date_source = CASE WHEN ?9 = 'feed' THEN ?9 ELSE date_source END,
+                            updated = ?10, content_hash = ?11, change_seq = ?12
+                         WHERE id = ?1",
+                        params![
+                            item_id,
+                            item.guid,
+                            item.link,
+                            item.title,
+                            item.summary,
+                            item.content,
+                            item.author,
+                            item.published.timestamp(),
+                            item.date_source.as_str(),
+                            now,
+                            hash,
+                            seq,
+                        ],
+                    )?;
+                    summary.updated += 1;
+                }
+                item_id
+            }
+            None => {
+                let seq = match change_seq {
+                    Some(seq) => seq,
+                    None => *change_seq.insert(next_change_seq(connection)?),
+                };
+                let first_key = new_item.keys.first().map(String::as_str).unwrap_or("");
+                let uid = stable_item_id(&poll.source_id, first_key);
+                connection.execute(
+                    "INSERT INTO items (uid, source_id, guid, link, title, summary, content, author,
+                        published, date_source, first_seen, content_hash, change_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    params![
+                        uid,
+                        poll.source_id,
+                        item.guid,
+                        item.link,
+                        item.title,
+                        item.summary,
+                        item.content,
+                        item.author,
+                        item.published.timestamp(),
+                        item.date_source.as_str(),
+                        now,
+                        hash,
+                        seq,
+                    ],
+                )?;
+                summary.new += 1;
+                let item_id = connection.last_insert_rowid();
+                for tag in &new_item.regions {
+                    insert_region.execute(params![
+                        item_id,
+                        tag.region,
+                        tag.origin,
+                        tag.evidence
+                    ])?;
+                }
+                item_id
+            }
+        };
+        // Remember every key this item was seen under; a key that already names another item stays there.
+        for key in &new_item.keys {
+            insert_key.execute(params![poll.source_id, key, item_id])?;
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::item_keys;
+    use crate::parse::DateSource;
+    use chrono::TimeZone;
+
+    fn item(link: &str, title: &str) -> ParsedItem {
+        ParsedItem {
+            guid: None,
+            link: Some(link.to_string()),
+            title: title.to_string(),
+            summary: Some("正文".into()),
+            content: None,
+            author: None,
+            published: Utc.with_ymd_and_hms(2026, 11, 25, 2, 52, 0).unwrap(),
+            date_source: DateSource::Feed,
+        }
+    }
+
+    fn poll(source_id: &str, items: Vec<ParsedItem>, region: &str) -> PollSuccess {
+        PollSuccess {
+            source_id: source_id.into(),
+            now: Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap(),
+            status: 200,
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            body_hash: None,
+            feed_title: Some("feed".into()),
+            feed_link: None,
+            items: items
+                .into_iter()
+                .map(|item| NewItem {
+                    keys: item_keys(&item, true),
+                    item,
+                    regions: vec![RegionTag {
+                        region: region.into(),
+                        origin: "source".into(),
+                        evidence: None,
+                    }],
+                })
+                .collect(),
+        }
+    }
+
+    async fn open_temp() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("sub/test.db")).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn items_are_stored_once_and_edits_update_in_place() {
+        let (_dir, store) = open_temp().await;
+        let first = poll(
+            "sx",
+            vec![
+                item("https://x.cn/1", "山西初雪"),
+                item("https://x.cn/2", "太原"),
+            ],
+            "shanxi",
+        );
+        let summary = store.record_success(first.clone()).await.unwrap();
+        assert_eq!(
+            summary,
+            IngestSummary {
+                new: 2,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        let again = store.record_success(first).await.unwrap();
+        assert_eq!(
+            again,
+            IngestSummary {
+                new: 0,
+                updated: 0,
+                unchanged: 2
+            }
+        );
+        let before = store
+            .feed_items(Selection::Regions(vec!["shanxi".into()]), 10)
+            .await
+            .unwrap();
+
+        let edited = poll("sx", vec![item("https://x.cn/1", "山西晋中初雪")], "shanxi");
+        let summary = store.record_success(edited).await.unwrap();
+        assert_eq!(
+            summary,
+            IngestSummary {
+                new: 0,
+                updated: 1,
+                unchanged: 0
+            }
+        );
+        let after = store
+            .feed_items(Selection::Regions(vec!["shanxi".into()]), 10)
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 2);
+        let edited_item = after.iter().find(|i| i.title == "山西晋中初雪").unwrap();
+        let original = before.iter().find(|i| i.title == "山西初雪").unwrap();
+        assert_eq!(edited_item.uid, original.uid);
+        assert!(edited_item.updated.is_some());
+        assert_eq!(edited_item.regions, vec!["shanxi"]);
+    }
+
+    #[tokio::test]
+    async fn selections_filter_by_region_and_national() {
+        let (_dir, store) = open_temp().await;
+        store
+            .record_success(poll("sx", vec![item("https://x.cn/1", "a")], "shanxi"))
+            .await
+            .unwrap();
+        store
+            .record_success(poll("sn", vec![item("https://x.cn/2", "b")], "shaanxi"))
+            .await
+            .unwrap();
+        let mut national = poll("cn", vec![item("https://x.cn/3", "c")], "x");
+        national.items[0].regions.clear();
+        store.record_success(national).await.unwrap();
+        let titles =
+            |items: Vec<StoredItem>| items.into_iter().map(|i| i.title).collect::<Vec<_>>();
+        assert_eq!(
+            titles(
+                store
+                    .feed_items(Selection::Regions(vec!["shanxi".into()]), 10)
+                    .await
+                    .unwrap()
+            ),
+            vec!["a"]
+        );
+        assert_eq!(
+            titles(store.feed_items(Selection::National, 10).await.unwrap()),
+            vec!["c"]
+        );
+        assert_eq!(store.feed_items(Selection::All, 10).await.unwrap().len(), 3);
+        assert_eq!(store.feed_items(Selection::All, 2).await.unwrap().len(), 2);
+        let counts = store.region_counts().await.unwrap();
+        let published = Utc
+            .with_ymd_and_hms(2026, 11, 25, 2, 52, 0)
+            .unwrap()
+            .timestamp();
+        for region in ["national", "shanxi", "shaanxi"] {
+            let expected = RegionCount {
+                region: region.into(),
+                items: 1,
+                newest: Some(published),
+            };
+            assert!(counts.contains(&expected), "{region}: {counts:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn failures_and_successes_update_source_state() {
+        let (_dir, store) = open_temp().await;
+        store
+            .sync_sources(vec![("sx".into(), "https://x.cn/rss".into())])
+            .await
+            .unwrap();
+        let failure = PollFailure {
+            source_id: "sx".into(),
+            now: Utc::now(),
+            status: Some(503),
+            error_class: "http-5xx".into(),
+            error_message: "HTTP 503".into(),
+        };
+        store.record_failure(failure.clone()).await.unwrap();
+        store.record_failure(failure).await.unwrap();
+        let state = store.source_state("sx").await.unwrap().unwrap();
+        assert_eq!(state.consecutive_failures, 2);
+        assert_eq!(state.error_class.as_deref(), Some("http-5xx"));
+        store
+            .record_success(poll("sx", vec![], "shanxi"))
+            .await
+            .unwrap();
+        let state = store.source_state("sx").await.unwrap().unwrap();
+        assert_eq!((state.consecutive_failures, state.error_class), (0, None));
+        assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+        assert_eq!(state.url, "https://x.cn/rss");
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.db");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .record_success(poll("sx", vec![item("https://x.cn/1", "a")], "shanxi"))
+                .await
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.feed_items(Selection::All, 10).await.unwrap().len(), 1);
+        assert!(store.change_seq().await.unwrap() >= 1);
+    }
+}
