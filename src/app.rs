@@ -42,10 +42,19 @@ pub enum Polling {
     OnDemand,
 }
 
-/// Opens the database and builds the ingestor for `config`.
-pub fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
+/// Opens the database, records the configured sources in it and builds the ingestor for `config`.
+pub async fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
     let store = Store::open(&config.storage.database)
         .with_context(|| format!("opening database {}", config.storage.database.display()))?;
+    let sources = config
+        .sources
+        .iter()
+        .map(|source| (source.id.clone(), source.url.to_string()))
+        .collect();
+    store
+        .sync_sources(sources)
+        .await
+        .context("recording configured sources")?;
     let fetcher = Fetcher::new(FetchSettings {
         timeout: config.poll.request_timeout,
         user_agent: config.poll.user_agent.clone(),
@@ -66,17 +75,7 @@ pub async fn start(
     listener: TcpListener,
     polling: Polling,
 ) -> anyhow::Result<Daemon> {
-    let (store, ingestor) = open(&config)?;
-    store
-        .sync_sources(
-            config
-                .sources
-                .iter()
-                .map(|source| (source.id.clone(), source.url.to_string()))
-                .collect(),
-        )
-        .await
-        .context("recording configured sources")?;
+    let (store, ingestor) = open(&config).await?;
     let local_addr = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = watch::channel(false);
 

@@ -80,7 +80,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 );
             }
             let reports = runtime()?.block_on(async {
-                let (_store, ingestor) = app::open(&loaded)?;
+                let (_store, ingestor) = app::open(&loaded).await?;
                 anyhow::Ok(app::poll_sources(&loaded, &ingestor, source.as_deref()).await)
             })?;
             let mut failed = 0;

@@ -1,0 +1,198 @@
+//! The real binary: started on the bundled demo config, it serves feeds and exits 0 on SIGTERM; the
+//! config checker's exit codes and messages.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_regionfeed")
+}
+
+fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The demo config, moved to a temporary folder: port 0, its own database, feed paths made absolute.
+fn demo_config_in(dir: &Path) -> PathBuf {
+    let demo = std::fs::read_to_string(repo_path("config/demo.toml")).unwrap();
+    let feeds = repo_path("config/demo-feeds");
+    let text = demo
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"")
+        .replace("../target/demo/regionfeed.db", "demo.db")
+        .replace(
+            "file://demo-feeds/",
+            &format!("file://{}/", feeds.display()),
+        );
+    assert!(
+        text.contains("127.0.0.1:0") && text.contains("demo.db"),
+        "demo.toml changed shape"
+    );
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Reads the child's stderr until the startup line, returning the bound address.
+fn wait_for_address(child: &mut Child) -> String {
+    let stderr = child.stderr.take().unwrap();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("address=").nth(1) {
+                let address = rest.split_whitespace().next().unwrap_or("").to_string();
+                let _ = sender.send(address);
+            }
+        }
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the daemon printed its address")
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the daemon did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn demo_daemon_serves_feeds_and_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config_in(dir.path());
+    let mut child = Command::new(binary())
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let address = wait_for_address(&mut child);
+
+    let health = reqwest::get(format!("http://{address}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    // The first polls are spread over a couple of seconds; wait (bounded) for the Shanxi items.
+    let mut shanxi = String::new();
+    for _ in 0..100 {
+        shanxi = reqwest::get(format!("http://{address}/feeds/shanxi.xml"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if shanxi.matches("<item>").count() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shanxi.matches("<item>").count(), 3, "{shanxi}");
+    assert!(shanxi.contains("太原迎来今冬首场降雪"));
+    // 10:52 Beijing time is 02:52 GMT.
+    assert!(
+        shanxi.contains("<pubDate>Wed, 25 Nov 2026 02:52:00 +0000</pubDate>"),
+        "{shanxi}"
+    );
+
+    terminate(&child);
+    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn check_config_accepts_the_bundled_configs() {
+    for config in ["config/demo.toml", "config/regionfeed.toml"] {
+        let output = Command::new(binary())
+            .args(["check-config", "--config"])
+            .arg(repo_path(config))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{config}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains(": ok ("));
+    }
+}
+
+#[test]
+fn check_config_rejects_a_bad_config_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[[source]]\nid = \"a\"\nurl = \"http://127.0.0.1:1/feed.xml\"\nregion = \"shanxii\"\n",
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown region \"shanxii\""), "{stderr}");
+}
+
+#[test]
+fn poll_once_reports_each_source_and_fails_if_any_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config_in(dir.path());
+    let output = Command::new(binary())
+        .args(["poll-once", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("demo-shanxi") && stdout.contains("3 new"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("7 sources polled, 0 failed"), "{stdout}");
+
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[storage]\ndatabase = \"b.db\"\n[[source]]\nid = \"missing\"\nurl = \"file://no-such-feed.xml\"\nregion = \"anhui\"\n",
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["poll-once", "--config"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("missing") && stdout.contains("FAILED") && stdout.contains("[io]"),
+        "{stdout}"
+    );
+}
