@@ -59,6 +59,8 @@ pub async fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
         timeout: config.poll.request_timeout,
         user_agent: config.poll.user_agent.clone(),
         max_body_bytes: config.poll.max_body_bytes,
+        host_concurrency: config.poll.host_concurrency,
+        host_spacing: config.poll.host_spacing,
     })
     .context("building the HTTP client")?;
     let ingestor = Arc::new(Ingestor::new(
@@ -139,6 +141,11 @@ impl Daemon {
     pub async fn poll_source(&self, source_id: &str) -> Option<PollReport> {
         let source = self.config.source(source_id)?;
         Some(self.ingestor.poll(source).await)
+    }
+
+    /// How many fetched bodies were parsed since start.
+    pub fn parse_count(&self) -> u64 {
+        self.ingestor.parse_count()
     }
 
     /// Polls every enabled source now, concurrently within the configured limit.

@@ -64,6 +64,10 @@ pub struct PollConfig {
     pub concurrency: usize,
     /// The first polls after start are spread over this long.
     pub startup_spread: Duration,
+    /// Most requests in flight to one host.
+    pub host_concurrency: usize,
+    /// Least time between the starts of two requests to one host.
+    pub host_spacing: Duration,
 }
 
 /// One `[[source]]`.
@@ -177,6 +181,8 @@ struct RawPoll {
     max_body_bytes: Option<Spanned<u64>>,
     concurrency: Option<Spanned<usize>>,
     startup_spread_secs: Option<u64>,
+    host_concurrency: Option<Spanned<usize>>,
+    host_spacing_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -292,6 +298,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     );
     let concurrency =
         positive_or_report(&raw.poll.concurrency, 16, "[poll] concurrency", &mut report);
+    let host_concurrency = positive_or_report(
+        &raw.poll.host_concurrency,
+        2,
+        "[poll] host_concurrency",
+        &mut report,
+    );
     let poll = PollConfig {
         schedule: default_schedule.clone(),
         request_timeout: Duration::from_secs(request_timeout_secs),
@@ -304,6 +316,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         max_body_bytes,
         concurrency,
         startup_spread: Duration::from_secs(raw.poll.startup_spread_secs.unwrap_or(5)),
+        host_concurrency,
+        host_spacing: Duration::from_millis(raw.poll.host_spacing_ms.unwrap_or(1000)),
     };
 
     let mut seen_ids = HashSet::new();

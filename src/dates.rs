@@ -8,6 +8,16 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Parses `text` as a date, reading zone-less times in `timezone`. `None` when no form fits.
+///
+/// ```
+/// use regionfeed::dates::parse_date;
+/// let shanghai = chrono_tz::Asia::Shanghai;
+/// // chinanews' zone-less form means Beijing time: 10:52 there is 02:52 UTC.
+/// let date = parse_date("2024-02-28 10:52:00", shanghai).unwrap();
+/// assert_eq!(date.to_rfc3339(), "2024-02-28T02:52:00+00:00");
+/// // CST on a Chinese site is China Standard Time, not US Central.
+/// assert_eq!(parse_date("Wed, 28 Feb 2024 10:52:00 CST", shanghai), Some(date));
+/// ```
 pub fn parse_date(text: &str, timezone: Tz) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if text.is_empty() {

@@ -4,15 +4,20 @@
 //! Fetch never parses: it returns bytes plus the headers later stages need, or a classified error that the
 //! scheduler turns into backoff.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
 };
 use tokio::io::AsyncReadExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use url::Url;
 
 /// Most redirects followed before a fetch is called a redirect loop.
@@ -40,6 +45,8 @@ pub struct FetchedBody {
     pub last_modified: Option<String>,
     /// HTTP status (200 for files).
     pub status: u16,
+    /// Where the feed has moved, when every redirect on the way was permanent (301/308).
+    pub moved_permanently: Option<Url>,
 }
 
 /// Validators from the previous fetch of a source, for a conditional GET.
@@ -75,6 +82,9 @@ pub enum FetchError {
     /// Too many redirects.
     #[error("more than {MAX_REDIRECTS} redirects (redirect loop?)")]
     RedirectLoop,
+    /// 410: the feed is gone for good.
+    #[error("gone (HTTP 410): the feed was removed; polling stops until the source's URL changes")]
+    Gone,
     /// 429, or 503 with Retry-After.
     #[error("rate limited (HTTP {status})")]
     RateLimited {
@@ -105,6 +115,7 @@ impl FetchError {
             FetchError::TooLarge { .. } => "too-large".into(),
             FetchError::RedirectLoop => "redirect-loop".into(),
             FetchError::RateLimited { .. } => "rate-limited".into(),
+            FetchError::Gone => "gone".into(),
             FetchError::Status { status } if *status >= 500 => "http-5xx".into(),
             FetchError::Status { status } => format!("http-{status}"),
             FetchError::Io(_) => "io".into(),
@@ -123,6 +134,7 @@ impl FetchError {
     pub fn status(&self) -> Option<u16> {
         match self {
             FetchError::RateLimited { status, .. } | FetchError::Status { status } => Some(*status),
+            FetchError::Gone => Some(410),
             _ => None,
         }
     }
@@ -137,12 +149,59 @@ pub struct FetchSettings {
     pub user_agent: String,
     /// Body cap in bytes, after decompression.
     pub max_body_bytes: u64,
+    /// Most requests in flight to one host.
+    pub host_concurrency: usize,
+    /// Least time between the starts of two requests to one host.
+    pub host_spacing: Duration,
 }
 
 /// A reusable HTTP client with our settings.
 pub struct Fetcher {
     client: reqwest::Client,
     settings: FetchSettings,
+    hosts: HostLimits,
+}
+
+/// Per-host politeness: a cap on requests in flight and a minimum spacing between request starts.
+struct HostLimits {
+    concurrency: usize,
+    spacing: Duration,
+    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+}
+
+struct HostSlot {
+    in_flight: Arc<Semaphore>,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+impl HostLimits {
+    /// Waits for a free slot on `host` and for its spacing; the permit is held for the whole fetch.
+    async fn acquire(&self, host: &str) -> OwnedSemaphorePermit {
+        let slot = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            hosts
+                .entry(host.to_string())
+                .or_insert_with(|| {
+                    Arc::new(HostSlot {
+                        in_flight: Arc::new(Semaphore::new(self.concurrency.max(1))),
+                        next_start: tokio::sync::Mutex::new(Instant::now()),
+                    })
+                })
+                .clone()
+        };
+        let permit = slot
+            .in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("host semaphores are never closed");
+        if !self.spacing.is_zero() {
+            let mut next_start = slot.next_start.lock().await;
+            tokio::time::sleep_until(*next_start).await;
+            *next_start = Instant::now() + self.spacing;
+        }
+        permit
+    }
 }
 
 impl Fetcher {
@@ -152,9 +211,18 @@ impl Fetcher {
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Fetcher { client, settings })
+        let hosts = HostLimits {
+            concurrency: settings.host_concurrency,
+            spacing: settings.host_spacing,
+            hosts: Mutex::new(HashMap::new()),
+        };
+        Ok(Fetcher {
+            client,
+            settings,
+            hosts,
+        })
     }
 
     /// Fetches `url`, sending `validators` as conditional headers.
@@ -171,14 +239,47 @@ impl Fetcher {
     }
 
     async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let mut request = self.client.get(url.clone());
-        if let Some(etag) = &validators.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(last_modified) = &validators.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, last_modified);
-        }
-        let response = request.send().await.map_err(|e| self.classify(e))?;
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let _host_permit = self.hosts.acquire(&host).await;
+        // Redirects are followed here rather than by reqwest, to tell permanent moves from temporary ones
+        // and to name a loop as such.
+        let mut current = url.clone();
+        let mut visited = vec![url.clone()];
+        let mut moved_permanently: Option<Url> = None;
+        let mut every_hop_permanent = true;
+        let response = loop {
+            let mut request = self.client.get(current.clone());
+            if let Some(etag) = &validators.etag {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, last_modified);
+            }
+            let response = request.send().await.map_err(|e| self.classify(e))?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                break response;
+            }
+            let next = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| current.join(location).ok())
+                .ok_or(FetchError::Status {
+                    status: status.as_u16(),
+                })?;
+            if visited.contains(&next) || visited.len() > MAX_REDIRECTS {
+                return Err(FetchError::RedirectLoop);
+            }
+            let permanent = matches!(status.as_u16(), 301 | 308);
+            every_hop_permanent &= permanent;
+            if every_hop_permanent {
+                moved_permanently = Some(next.clone());
+            }
+            visited.push(next.clone());
+            current = next;
+        };
+
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -186,6 +287,7 @@ impl Fetcher {
         if !status.is_success() {
             let retry_after = parse_retry_after(response.headers(), Utc::now());
             return Err(match status.as_u16() {
+                410 => FetchError::Gone,
                 429 => FetchError::RateLimited {
                     status: 429,
                     retry_after,
@@ -208,6 +310,7 @@ impl Fetcher {
         {
             return Err(FetchError::TooLarge { limit });
         }
+        // Chunks arrive decompressed: counting them caps the inflated size, so a gzip bomb stops here.
         let mut bytes = Vec::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
@@ -223,6 +326,7 @@ impl Fetcher {
             etag,
             last_modified,
             status: status.as_u16(),
+            moved_permanently,
         }))
     }
 
@@ -248,6 +352,7 @@ impl Fetcher {
             etag: None,
             last_modified: None,
             status: 200,
+            moved_permanently: None,
         }))
     }
 

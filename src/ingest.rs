@@ -6,18 +6,22 @@
 //! cannot stop the daemon or the other sources.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use url::Url;
 
 use crate::config::SourceConfig;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::identity::{item_keys, trustworthy_guids};
 use crate::parse::{ParseOptions, parse_feed};
-use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, RegionTag, Store};
+use crate::store::{
+    IngestSummary, NewItem, PollFailure, PollSuccess, RegionTag, SourceState, Store,
+};
 
 /// Polls sources and stores what they return.
 pub struct Ingestor {
@@ -25,6 +29,7 @@ pub struct Ingestor {
     store: Store,
     in_flight: Semaphore,
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    parses: AtomicU64,
 }
 
 /// The result of one poll.
@@ -34,6 +39,8 @@ pub struct PollReport {
     pub source_id: String,
     /// What happened.
     pub outcome: PollOutcome,
+    /// Failures in a row after this poll (0 after a success), for backoff.
+    pub consecutive_failures: u32,
 }
 
 /// What one poll did.
@@ -48,6 +55,8 @@ pub enum PollOutcome {
     Unchanged,
     /// The poll failed.
     Failed(PollFailureInfo),
+    /// The feed answered 410 Gone at this URL earlier; no request was made.
+    Gone,
 }
 
 /// Why a poll failed, for the scheduler and the summary.
@@ -76,12 +85,23 @@ impl Ingestor {
             store,
             in_flight: Semaphore::new(concurrency.max(1)),
             source_locks: Mutex::new(HashMap::new()),
+            parses: AtomicU64::new(0),
         }
     }
 
     fn lock_for(&self, source_id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.source_locks.lock().unwrap_or_else(|p| p.into_inner());
         locks.entry(source_id.to_string()).or_default().clone()
+    }
+
+    /// The store this ingestor writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// How many bodies were handed to the parser since start (304s and identical bodies are not).
+    pub fn parse_count(&self) -> u64 {
+        self.parses.load(Ordering::Relaxed)
     }
 
     /// Polls `source` once and stores the result. Never fails: failures are recorded and reported.
@@ -94,56 +114,86 @@ impl Ingestor {
             .await
             .expect("the in-flight semaphore is never closed");
         let now = Utc::now();
-        let outcome = match self.poll_inner(source, now).await {
-            Ok(outcome) => outcome,
-            Err(failure) => {
-                let record = PollFailure {
-                    source_id: source.id.clone(),
-                    now,
-                    status: failure.status,
-                    error_class: failure.info.class.clone(),
-                    error_message: failure.info.message.clone(),
-                };
-                if let Err(error) = self.store.record_failure(record).await {
-                    tracing::error!(source = %source.id, %error, "cannot record poll failure");
-                }
-                tracing::warn!(
-                    source = %source.id,
-                    class = %failure.info.class,
-                    error = %failure.info.message,
-                    "poll failed"
-                );
-                PollOutcome::Failed(failure.info)
+        let state = match self.store.source_state(&source.id).await {
+            Ok(state) => state.unwrap_or_default(),
+            Err(error) => {
+                return self
+                    .report_failure(source, now, 0, Failure::store(error))
+                    .await;
             }
         };
-        if let PollOutcome::Stored(summary) = &outcome {
-            tracing::info!(
-                source = %source.id,
-                new = summary.new,
-                updated = summary.updated,
-                unchanged = summary.unchanged,
-                "polled"
-            );
-        } else if !matches!(outcome, PollOutcome::Failed(_)) {
-            tracing::debug!(source = %source.id, ?outcome, "polled, nothing new");
+        let failures_before = u32::try_from(state.consecutive_failures).unwrap_or(u32::MAX);
+        if state.gone_url.as_deref() == Some(source.url.as_str()) {
+            return PollReport {
+                source_id: source.id.clone(),
+                outcome: PollOutcome::Gone,
+                consecutive_failures: failures_before,
+            };
         }
+        match self.poll_inner(source, &state, now).await {
+            Ok(outcome) => {
+                if let PollOutcome::Stored(summary) = &outcome {
+                    tracing::info!(
+                        source = %source.id,
+                        new = summary.new,
+                        updated = summary.updated,
+                        unchanged = summary.unchanged,
+                        "polled"
+                    );
+                } else {
+                    tracing::debug!(source = %source.id, ?outcome, "polled, nothing new");
+                }
+                PollReport {
+                    source_id: source.id.clone(),
+                    outcome,
+                    consecutive_failures: 0,
+                }
+            }
+            Err(failure) => {
+                self.report_failure(source, now, failures_before, failure)
+                    .await
+            }
+        }
+    }
+
+    async fn report_failure(
+        &self,
+        source: &SourceConfig,
+        now: DateTime<Utc>,
+        failures_before: u32,
+        failure: Failure,
+    ) -> PollReport {
+        let gone = failure.info.class == "gone";
+        let record = PollFailure {
+            source_id: source.id.clone(),
+            now,
+            status: failure.status,
+            error_class: failure.info.class.clone(),
+            error_message: failure.info.message.clone(),
+            gone_url: gone.then(|| source.url.to_string()),
+        };
+        if let Err(error) = self.store.record_failure(record).await {
+            tracing::error!(source = %source.id, %error, "cannot record poll failure");
+        }
+        tracing::warn!(
+            source = %source.id,
+            class = %failure.info.class,
+            error = %failure.info.message,
+            "poll failed"
+        );
         PollReport {
             source_id: source.id.clone(),
-            outcome,
+            outcome: PollOutcome::Failed(failure.info),
+            consecutive_failures: failures_before.saturating_add(1),
         }
     }
 
     async fn poll_inner(
         &self,
         source: &SourceConfig,
+        state: &SourceState,
         now: DateTime<Utc>,
     ) -> Result<PollOutcome, Failure> {
-        let state = self
-            .store
-            .source_state(&source.id)
-            .await
-            .map_err(Failure::store)?
-            .unwrap_or_default();
         // Validators and body hash belong to the URL they came from; a changed URL starts afresh.
         let same_url = state.url == source.url.as_str();
         let validators = if same_url {
@@ -168,11 +218,22 @@ impl Ingestor {
             })?;
         let body = match fetched {
             Fetched::NotModified => {
-                self.record(empty_success(source, now, 304, None)).await?;
+                let mut success = empty_success(source, now, 304);
+                success.moved_to = state.moved_to.clone();
+                self.record(success).await?;
                 return Ok(PollOutcome::NotModified);
             }
             Fetched::Body(body) => body,
         };
+        let moved_to = body.moved_permanently.as_ref().map(Url::to_string);
+        if moved_to.is_some() && moved_to != state.moved_to {
+            tracing::info!(
+                source = %source.id,
+                from = %source.url,
+                to = moved_to.as_deref().unwrap_or_default(),
+                "feed moved permanently; update the source's url in the config"
+            );
+        }
         let body_hash = hex::encode(&Sha256::digest(&body.bytes)[..16]);
         let status = if source.url.scheme() == "file" {
             0
@@ -180,9 +241,10 @@ impl Ingestor {
             body.status
         };
         if same_url && state.body_hash.as_deref() == Some(body_hash.as_str()) {
-            let mut success = empty_success(source, now, status, None);
+            let mut success = empty_success(source, now, status);
             success.etag = body.etag;
             success.last_modified = body.last_modified;
+            success.moved_to = moved_to;
             self.record(success).await?;
             return Ok(PollOutcome::Unchanged);
         }
@@ -190,11 +252,16 @@ impl Ingestor {
         let options = ParseOptions {
             timezone: source.timezone,
             encoding: source.encoding,
-            base_url: Some(source.url.clone()),
+            base_url: Some(
+                body.moved_permanently
+                    .clone()
+                    .unwrap_or_else(|| source.url.clone()),
+            ),
             now,
         };
         let content_type = body.content_type.clone();
         let bytes = body.bytes;
+        self.parses.fetch_add(1, Ordering::Relaxed);
         // Parsing is CPU work; keep it off the async workers.
         let parsed = tokio::task::spawn_blocking(move || {
             parse_feed(&bytes, content_type.as_deref(), &options)
@@ -232,6 +299,7 @@ impl Ingestor {
                 body_hash: Some(body_hash),
                 feed_title: parsed.title,
                 feed_link: parsed.link,
+                moved_to,
                 items,
             })
             .await?;
@@ -259,21 +327,17 @@ fn source_region_tags(source: &SourceConfig) -> Vec<RegionTag> {
         .collect()
 }
 
-fn empty_success(
-    source: &SourceConfig,
-    now: DateTime<Utc>,
-    status: u16,
-    body_hash: Option<String>,
-) -> PollSuccess {
+fn empty_success(source: &SourceConfig, now: DateTime<Utc>, status: u16) -> PollSuccess {
     PollSuccess {
         source_id: source.id.clone(),
         now,
         status,
         etag: None,
         last_modified: None,
-        body_hash,
+        body_hash: None,
         feed_title: None,
         feed_link: None,
+        moved_to: None,
         items: Vec::new(),
     }
 }

@@ -92,6 +92,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     ),
                     PollOutcome::NotModified => "ok        not modified (304)".to_string(),
                     PollOutcome::Unchanged => "ok        body unchanged".to_string(),
+                    PollOutcome::Gone => {
+                        failed += 1;
+                        "GONE      answered 410 Gone earlier; not polled until its url changes"
+                            .to_string()
+                    }
                     PollOutcome::Failed(failure) => {
                         failed += 1;
                         format!("FAILED    [{}] {}", failure.class, failure.message)

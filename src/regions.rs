@@ -94,6 +94,12 @@ pub fn by_slug(slug: &str) -> Option<&'static Region> {
 }
 
 /// The slugs whose items belong in `slug`'s feed: the region itself and every region below it.
+///
+/// ```
+/// use regionfeed::regions::with_descendants;
+/// assert_eq!(with_descendants("xinjiang"), ["xinjiang", "bingtuan"]);
+/// assert_eq!(with_descendants("shanxi"), ["shanxi"]);
+/// ```
 pub fn with_descendants(slug: &str) -> Vec<&'static str> {
     let mut slugs: Vec<&'static str> = Vec::new();
     if let Some(region) = by_slug(slug) {

@@ -5,6 +5,7 @@
 //! asked for from elsewhere), and every task ends when the shutdown signal flips.
 
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
-use crate::ingest::{Ingestor, PollOutcome};
+use crate::ingest::{Ingestor, PollOutcome, PollReport};
 
 /// A parsed cron expression, keeping the text the user wrote.
 ///
@@ -170,62 +171,153 @@ pub fn jitter_for(source_id: &str, attempt: u32) -> f64 {
     (hash % 10_000) as f64 / 10_000.0
 }
 
-/// Starts one polling task per enabled source. Each polls once after its startup delay, then by its
-/// schedule, until `shutdown` becomes true; a poll in flight is finished, not abandoned.
-pub fn spawn_source_loops(
+/// What the scheduler drives: something that polls a source and remembers schedule state. [`Ingestor`]
+/// is the real one; tests use a fake to check timing on tokio's paused clock.
+pub trait Poller: Send + Sync + 'static {
+    /// Polls `source` once.
+    fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send;
+    /// What the last run left behind: failures in a row, when the next poll was due, whether it is gone.
+    fn resume_state(&self, source: &SourceConfig) -> impl Future<Output = ResumeState> + Send;
+    /// Remembers when the next poll is due, so a restart keeps backoff and Retry-After.
+    fn remember_next_due(
+        &self,
+        source_id: &str,
+        next_due: DateTime<Utc>,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// A source's scheduling state carried across restarts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResumeState {
+    /// Failures in a row before this start.
+    pub consecutive_failures: u32,
+    /// When the previous run planned the next poll.
+    pub next_due: Option<DateTime<Utc>>,
+    /// The source answered 410 Gone at its current URL.
+    pub gone: bool,
+}
+
+impl Poller for Ingestor {
+    fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send {
+        Ingestor::poll(self, source)
+    }
+
+    async fn resume_state(&self, source: &SourceConfig) -> ResumeState {
+        match self.store().source_state(&source.id).await {
+            Ok(Some(state)) => ResumeState {
+                consecutive_failures: u32::try_from(state.consecutive_failures).unwrap_or(0),
+                next_due: state.next_due.and_then(|t| DateTime::from_timestamp(t, 0)),
+                gone: state.gone_url.as_deref() == Some(source.url.as_str()),
+            },
+            Ok(None) => ResumeState::default(),
+            Err(error) => {
+                tracing::warn!(source = %source.id, %error, "cannot read schedule state; starting fresh");
+                ResumeState::default()
+            }
+        }
+    }
+
+    async fn remember_next_due(&self, source_id: &str, next_due: DateTime<Utc>) {
+        if let Err(error) = self.store().record_next_due(source_id, next_due).await {
+            tracing::warn!(source = %source_id, %error, "cannot record next poll time");
+        }
+    }
+}
+
+/// Wall-clock time that advances with tokio's clock, so a paused clock in tests moves cron time too.
+#[derive(Clone, Copy)]
+struct Clock {
+    start_utc: DateTime<Utc>,
+    start_instant: tokio::time::Instant,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        Clock {
+            start_utc: Utc::now(),
+            start_instant: tokio::time::Instant::now(),
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = self.start_instant.elapsed();
+        self.start_utc + chrono::Duration::from_std(elapsed).unwrap_or_default()
+    }
+
+    fn delay_until(&self, due: DateTime<Utc>) -> Duration {
+        (due - self.now()).to_std().unwrap_or(Duration::ZERO)
+    }
+}
+
+/// Starts one polling task per enabled source. Each polls once after its startup delay (or when the
+/// previous run's backoff ends, if later), then by its schedule, until `shutdown` becomes true; a poll in
+/// flight is finished, not abandoned. A source that answered 410 Gone is not polled.
+pub fn spawn_source_loops<P: Poller>(
     sources: Vec<SourceConfig>,
-    ingestor: Arc<Ingestor>,
+    poller: Arc<P>,
     startup_spread: Duration,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let enabled: Vec<SourceConfig> = sources.into_iter().filter(|s| s.enabled).collect();
     let n_sources = enabled.len();
+    let clock = Clock::new();
     enabled
         .into_iter()
         .enumerate()
         .map(|(index, source)| {
             let first_delay = startup_delay(index, n_sources, startup_spread);
-            let ingestor = ingestor.clone();
+            let poller = poller.clone();
             let shutdown = shutdown.clone();
-            tokio::spawn(source_loop(source, ingestor, first_delay, shutdown))
+            tokio::spawn(source_loop(source, poller, clock, first_delay, shutdown))
         })
         .collect()
 }
 
-async fn source_loop(
+async fn source_loop<P: Poller>(
     source: SourceConfig,
-    ingestor: Arc<Ingestor>,
+    poller: Arc<P>,
+    clock: Clock,
     first_delay: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let resume = poller.resume_state(&source).await;
+    if resume.gone {
+        tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
+        return;
+    }
     let mut delay = first_delay;
-    let mut consecutive_failures: u32 = 0;
+    if resume.consecutive_failures > 0
+        && let Some(next_due) = resume.next_due
+    {
+        // Keep the backoff (and any Retry-After) the previous run had decided.
+        delay = delay.max(clock.delay_until(next_due));
+    }
     loop {
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
-        let report = ingestor.poll(&source).await;
-        let now = Utc::now();
+        let report = poller.poll(&source).await;
         let retry_after = match &report.outcome {
-            PollOutcome::Failed(failure) => {
-                consecutive_failures = consecutive_failures.saturating_add(1);
-                failure.retry_after
-            }
-            _ => {
-                consecutive_failures = 0;
-                None
-            }
+            PollOutcome::Failed(failure) => failure.retry_after,
+            PollOutcome::Gone => return,
+            _ => None,
         };
+        if matches!(&report.outcome, PollOutcome::Failed(f) if f.class == "gone") {
+            tracing::warn!(source = %source.id, "stopped polling: 410 Gone");
+            return;
+        }
+        let now = clock.now();
         let due = next_poll_time(
             &source.schedule,
             now,
-            consecutive_failures,
+            report.consecutive_failures,
             retry_after,
-            jitter_for(&source.id, consecutive_failures),
+            jitter_for(&source.id, report.consecutive_failures),
         );
+        poller.remember_next_due(&source.id, due).await;
         tracing::debug!(source = %source.id, next_poll = %due, "scheduled");
-        delay = (due - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        delay = clock.delay_until(due);
         if *shutdown.borrow() {
             return;
         }
@@ -326,5 +418,234 @@ mod tests {
         let values: Vec<f64> = (0..20).map(|n| jitter_for("sx", n)).collect();
         assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
         assert!(values.windows(2).any(|w| w[0] != w[1]));
+    }
+
+    use crate::ingest::PollFailureInfo;
+    use crate::store::IngestSummary;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// A poller that answers from a script and records when it was called (on tokio's clock).
+    struct FakePoller {
+        script: Mutex<VecDeque<FakeAnswer>>,
+        calls: Mutex<Vec<tokio::time::Instant>>,
+        failures: Mutex<u32>,
+        resume: ResumeState,
+        start: tokio::time::Instant,
+    }
+
+    #[derive(Clone)]
+    enum FakeAnswer {
+        Ok,
+        Fail,
+        RateLimited { retry_after_secs: i64 },
+        Gone,
+    }
+
+    impl FakePoller {
+        fn new(script: Vec<FakeAnswer>, resume: ResumeState) -> Arc<FakePoller> {
+            Arc::new(FakePoller {
+                script: Mutex::new(script.into()),
+                calls: Mutex::new(Vec::new()),
+                failures: Mutex::new(resume.consecutive_failures),
+                resume,
+                start: tokio::time::Instant::now(),
+            })
+        }
+
+        /// Seconds since the test started at which each poll happened.
+        fn call_times(&self) -> Vec<u64> {
+            self.calls
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|t| (*t - self.start).as_secs())
+                .collect()
+        }
+    }
+
+    impl Poller for FakePoller {
+        async fn poll(&self, source: &SourceConfig) -> PollReport {
+            self.calls.lock().unwrap().push(tokio::time::Instant::now());
+            // The last answer repeats forever.
+            let answer = {
+                let mut script = self.script.lock().unwrap();
+                if script.len() > 1 {
+                    script.pop_front().unwrap()
+                } else {
+                    script.front().cloned().unwrap_or(FakeAnswer::Ok)
+                }
+            };
+            let failure = |class: &str, retry_after| {
+                PollOutcome::Failed(PollFailureInfo {
+                    class: class.into(),
+                    message: class.into(),
+                    retry_after,
+                })
+            };
+            let outcome = match answer {
+                FakeAnswer::Ok => PollOutcome::Stored(IngestSummary::default()),
+                FakeAnswer::Fail => failure("http-5xx", None),
+                FakeAnswer::RateLimited { retry_after_secs } => failure(
+                    "rate-limited",
+                    Some(Utc::now() + chrono::Duration::seconds(retry_after_secs)),
+                ),
+                FakeAnswer::Gone => failure("gone", None),
+            };
+            let mut failures = self.failures.lock().unwrap();
+            *failures = if matches!(outcome, PollOutcome::Failed(_)) {
+                *failures + 1
+            } else {
+                0
+            };
+            PollReport {
+                source_id: source.id.clone(),
+                outcome,
+                consecutive_failures: *failures,
+            }
+        }
+
+        async fn resume_state(&self, _source: &SourceConfig) -> ResumeState {
+            self.resume.clone()
+        }
+
+        async fn remember_next_due(&self, _source_id: &str, _next_due: DateTime<Utc>) {}
+    }
+
+    fn source(schedule: &str) -> SourceConfig {
+        SourceConfig {
+            id: "fake".into(),
+            url: url::Url::parse("http://127.0.0.1:9/feed.xml").unwrap(),
+            regions: vec!["shanxi"],
+            schedule: CronSchedule::parse(schedule).unwrap(),
+            enabled: true,
+            title: None,
+            encoding: None,
+            timezone: chrono_tz::Asia::Shanghai,
+        }
+    }
+
+    fn start(
+        poller: &Arc<FakePoller>,
+        schedule: &str,
+    ) -> (watch::Sender<bool>, Vec<JoinHandle<()>>) {
+        let (stop, stopped) = watch::channel(false);
+        let loops = spawn_source_loops(
+            vec![source(schedule)],
+            poller.clone(),
+            Duration::ZERO,
+            stopped,
+        );
+        (stop, loops)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_request_before_retry_after() {
+        let poller = FakePoller::new(
+            vec![
+                FakeAnswer::RateLimited {
+                    retry_after_secs: 120,
+                },
+                FakeAnswer::Ok,
+            ],
+            ResumeState::default(),
+        );
+        // Every second, were it not for Retry-After.
+        let (stop, loops) = start(&poller, "* * * * * *");
+        tokio::time::sleep(Duration::from_secs(110)).await;
+        assert_eq!(poller.call_times(), vec![0]);
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let calls = poller.call_times();
+        assert!(
+            calls.len() >= 2 && (119..=122).contains(&calls[1]),
+            "{calls:?}"
+        );
+        stop.send(true).unwrap();
+        for handle in loops {
+            handle.await.unwrap();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_doubles_up_to_the_cap_and_keeps_polling() {
+        let poller = FakePoller::new(vec![FakeAnswer::Fail], ResumeState::default());
+        let (stop, _loops) = start(&poller, "*/10 * * * * *");
+        tokio::time::sleep(Duration::from_secs(3 * 24 * 3600)).await;
+        stop.send(true).unwrap();
+        let calls = poller.call_times();
+        let gaps: Vec<u64> = calls.windows(2).map(|w| w[1] - w[0]).collect();
+        // Early gaps roughly double (jitter adds up to 25%, cron rounds up to the next 10 s).
+        for pair in gaps.windows(2).take(8) {
+            assert!(pair[1] >= pair[0], "{gaps:?}");
+        }
+        assert!(gaps[5] >= 2 * gaps[3], "{gaps:?}");
+        // Later gaps sit at the 6 h cap (plus jitter) and polling never stops.
+        let cap = BACKOFF_CAP.as_secs();
+        let late = &gaps[gaps.len() - 3..];
+        assert!(
+            late.iter()
+                .all(|gap| (cap..=cap * 5 / 4 + 10).contains(gap)),
+            "{gaps:?}"
+        );
+        assert!(calls.len() > 15, "{calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gone_source_is_not_polled_again() {
+        let poller = FakePoller::new(vec![FakeAnswer::Gone], ResumeState::default());
+        let (_stop, loops) = start(&poller, "* * * * * *");
+        for handle in loops {
+            handle.await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(poller.call_times(), vec![0]);
+
+        let already_gone = FakePoller::new(
+            vec![FakeAnswer::Ok],
+            ResumeState {
+                gone: true,
+                ..Default::default()
+            },
+        );
+        let (_stop, loops) = start(&already_gone, "* * * * * *");
+        for handle in loops {
+            handle.await.unwrap();
+        }
+        assert!(already_gone.call_times().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_keeps_the_previous_backoff() {
+        let resume = ResumeState {
+            consecutive_failures: 4,
+            next_due: Some(Utc::now() + chrono::Duration::seconds(1800)),
+            gone: false,
+        };
+        let poller = FakePoller::new(vec![FakeAnswer::Ok], resume);
+        let (stop, _loops) = start(&poller, "*/10 * * * * *");
+        tokio::time::sleep(Duration::from_secs(1790)).await;
+        assert!(poller.call_times().is_empty());
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let first = poller.call_times()[0];
+        assert!((1799..=1801).contains(&first), "{first}");
+        // Success resets: back to every 10 seconds.
+        tokio::time::sleep(Duration::from_secs(35)).await;
+        assert!(poller.call_times().len() >= 4, "{:?}", poller.call_times());
+        stop.send(true).unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_ends_every_loop() {
+        let poller = FakePoller::new(vec![FakeAnswer::Ok], ResumeState::default());
+        let (stop, loops) = start(&poller, "0 0 * * *");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        stop.send(true).unwrap();
+        for handle in loops {
+            tokio::time::timeout(Duration::from_secs(5), handle)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert_eq!(poller.call_times(), vec![0]);
     }
 }

@@ -16,7 +16,10 @@ use crate::identity::{content_hash, stable_item_id};
 use crate::parse::ParsedItem;
 
 /// Migrations in order; entry N brings the schema to version N+1.
-const MIGRATIONS: &[&str] = &[include_str!("store/migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("store/migrations/0001_initial.sql"),
+    include_str!("store/migrations/0002_source_moves.sql"),
+];
 
 /// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +96,8 @@ pub struct PollSuccess {
     pub feed_title: Option<String>,
     /// The feed's home page, when parsed.
     pub feed_link: Option<String>,
+    /// Where the feed has moved permanently (301/308), if it has.
+    pub moved_to: Option<String>,
     /// The entries, in feed order.
     pub items: Vec<NewItem>,
 }
@@ -121,6 +126,8 @@ pub struct PollFailure {
     pub error_class: String,
     /// The full message.
     pub error_message: String,
+    /// The URL that answered 410 Gone, when it did.
+    pub gone_url: Option<String>,
 }
 
 /// A source's poll state, as stored.
@@ -154,6 +161,12 @@ pub struct SourceState {
     pub body_hash: Option<String>,
     /// New items stored from this source, ever.
     pub items_seen: i64,
+    /// When the scheduler plans the next poll, unix seconds.
+    pub next_due: Option<i64>,
+    /// Where the feed has moved permanently (301/308), as seen on the last success.
+    pub moved_to: Option<String>,
+    /// The URL that answered 410 Gone; polling stops while the source keeps this URL.
+    pub gone_url: Option<String>,
 }
 
 /// An item as published.
@@ -296,7 +309,8 @@ impl Store {
                     error_class = NULL, error_message = NULL, consecutive_failures = 0,
                     etag = COALESCE(?6, etag), last_modified = COALESCE(?7, last_modified),
                     body_hash = COALESCE(?8, body_hash),
-                    items_seen = items_seen + ?9
+                    items_seen = items_seen + ?9,
+                    moved_to = ?10, gone_url = NULL
                  WHERE id = ?1",
                 params![
                     poll.source_id,
@@ -308,6 +322,7 @@ impl Store {
                     poll.last_modified,
                     poll.body_hash,
                     summary.new as i64,
+                    poll.moved_to,
                 ],
             )?;
             transaction.commit()?;
@@ -325,7 +340,8 @@ impl Store {
             )?;
             connection.execute(
                 "UPDATE sources SET last_attempt = ?2, last_status = ?3, error_class = ?4,
-                    error_message = ?5, consecutive_failures = consecutive_failures + 1
+                    error_message = ?5, consecutive_failures = consecutive_failures + 1,
+                    gone_url = COALESCE(?6, gone_url)
                  WHERE id = ?1",
                 params![
                     failure.source_id,
@@ -333,7 +349,25 @@ impl Store {
                     failure.status,
                     failure.error_class,
                     failure.error_message,
+                    failure.gone_url,
                 ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Remembers when the scheduler plans to poll `source_id` next, so a restart keeps its backoff.
+    pub async fn record_next_due(
+        &self,
+        source_id: &str,
+        next_due: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let source_id = source_id.to_string();
+        self.write(move |connection| {
+            connection.execute(
+                "UPDATE sources SET next_due = ?2 WHERE id = ?1",
+                params![source_id, next_due.timestamp()],
             )?;
             Ok(())
         })
@@ -476,7 +510,8 @@ impl Store {
 
 const SOURCE_COLUMNS: &str =
     "SELECT id, url, title, site_link, last_attempt, last_success, last_status,
-    error_class, error_message, consecutive_failures, etag, last_modified, body_hash, items_seen
+    error_class, error_message, consecutive_failures, etag, last_modified, body_hash, items_seen,
+    next_due, moved_to, gone_url
     FROM sources";
 
 fn source_state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
@@ -495,6 +530,9 @@ fn source_state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SourceStat
         last_modified: row.get(11)?,
         body_hash: row.get(12)?,
         items_seen: row.get(13)?,
+        next_due: row.get(14)?,
+        moved_to: row.get(15)?,
+        gone_url: row.get(16)?,
     })
 }
 
@@ -681,6 +719,7 @@ mod tests {
             body_hash: None,
             feed_title: Some("feed".into()),
             feed_link: None,
+            moved_to: None,
             items: items
                 .into_iter()
                 .map(|item| NewItem {
@@ -817,6 +856,7 @@ mod tests {
             status: Some(503),
             error_class: "http-5xx".into(),
             error_message: "HTTP 503".into(),
+            gone_url: None,
         };
         store.record_failure(failure.clone()).await.unwrap();
         store.record_failure(failure).await.unwrap();

@@ -308,21 +308,14 @@ async fn regions_endpoint_counts_items_per_region() {
 async fn a_failing_source_never_affects_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let server = fixture().await;
-    server.set(
-        "broken.xml",
-        Canned {
-            status: 500,
-            content_type: "text/plain",
-            body: b"oops".to_vec(),
-        },
-    );
+    server.set("broken.xml", Canned::new(500, "text/plain", &b"oops"[..]));
     server.set(
         "html.xml",
-        Canned {
-            status: 200,
-            content_type: "text/html",
-            body: b"<!DOCTYPE html><html><body>challenge</body></html>".to_vec(),
-        },
+        Canned::new(
+            200,
+            "text/html",
+            &b"<!DOCTYPE html><html><body>challenge</body></html>"[..],
+        ),
     );
     let extra = format!(
         "{}\n[[source]]\nid = \"broken\"\nurl = \"{}\"\nregion = \"anhui\"\n\n[[source]]\nid = \"html\"\nurl = \"{}\"\nregion = \"anhui\"\n\n[[source]]\nid = \"refused\"\nurl = \"http://127.0.0.1:9/feed.xml\"\nregion = \"anhui\"\n",

@@ -21,23 +21,39 @@ pub struct Canned {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// Extra response headers. An `ETag` here makes a matching `If-None-Match` answer 304.
+    pub headers: Vec<(&'static str, String)>,
+    /// How long to wait before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Canned {
-    pub fn rss(body: &str) -> Canned {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Canned {
         Canned {
-            status: 200,
-            content_type: "application/rss+xml; charset=utf-8",
-            body: body.as_bytes().to_vec(),
+            status,
+            content_type,
+            body: body.into(),
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
+    pub fn rss(body: &str) -> Canned {
+        Canned::new(200, "application/rss+xml; charset=utf-8", body.as_bytes())
+    }
+
     pub fn atom(body: &str) -> Canned {
-        Canned {
-            status: 200,
-            content_type: "application/atom+xml",
-            body: body.as_bytes().to_vec(),
-        }
+        Canned::new(200, "application/atom+xml", body.as_bytes())
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Canned {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn with_delay(mut self, delay: std::time::Duration) -> Canned {
+        self.delay = delay;
+        self
     }
 }
 
@@ -47,19 +63,47 @@ pub struct FixtureServer {
     pub base: String,
     routes: Arc<Mutex<HashMap<String, Canned>>>,
     log: Arc<Mutex<Vec<(String, HeaderMap)>>>,
+    in_flight: Arc<Mutex<(usize, usize)>>,
+    arrivals: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 impl FixtureServer {
     pub async fn start() -> FixtureServer {
-        let routes: Arc<Mutex<HashMap<String, Canned>>> = Arc::default();
-        let log: Arc<Mutex<Vec<(String, HeaderMap)>>> = Arc::default();
+        let server = FixtureServer {
+            base: String::new(),
+            routes: Arc::default(),
+            log: Arc::default(),
+            in_flight: Arc::default(),
+            arrivals: Arc::default(),
+        };
         let app = Router::new()
             .route("/{name}", routing::get(serve_fixture))
-            .with_state((routes.clone(), log.clone()));
+            .with_state(server.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        FixtureServer { base, routes, log }
+        FixtureServer { base, ..server }
+    }
+
+    /// The most requests that were ever in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+
+    /// When each request arrived, in order.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
+    /// The headers of every request to `/{name}`, in order.
+    pub fn request_headers(&self, name: &str) -> Vec<HeaderMap> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(path, _)| path == name)
+            .map(|(_, headers)| headers.clone())
+            .collect()
     }
 
     /// Serves `canned` at `/{name}` from now on.
@@ -82,27 +126,54 @@ impl FixtureServer {
     }
 }
 
-type FixtureState = (
-    Arc<Mutex<HashMap<String, Canned>>>,
-    Arc<Mutex<Vec<(String, HeaderMap)>>>,
-);
-
 async fn serve_fixture(
-    State((routes, log)): State<FixtureState>,
+    State(server): State<FixtureServer>,
     UrlPath(name): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    log.lock().unwrap().push((name.clone(), headers));
-    let canned = routes.lock().unwrap().get(&name).cloned();
-    match canned {
-        Some(canned) => (
-            StatusCode::from_u16(canned.status).unwrap(),
-            [(header::CONTENT_TYPE, canned.content_type)],
-            canned.body,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+    server
+        .arrivals
+        .lock()
+        .unwrap()
+        .push(std::time::Instant::now());
+    {
+        let mut in_flight = server.in_flight.lock().unwrap();
+        in_flight.0 += 1;
+        in_flight.1 = in_flight.1.max(in_flight.0);
     }
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    server.log.lock().unwrap().push((name.clone(), headers));
+    let canned = server.routes.lock().unwrap().get(&name).cloned();
+    let response = match canned {
+        Some(canned) => {
+            tokio::time::sleep(canned.delay).await;
+            let etag = canned
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
+                .map(|(_, value)| value.clone());
+            if etag.is_some() && etag == if_none_match {
+                StatusCode::NOT_MODIFIED.into_response()
+            } else {
+                let mut response = (
+                    StatusCode::from_u16(canned.status).unwrap(),
+                    [(header::CONTENT_TYPE, canned.content_type)],
+                    canned.body,
+                )
+                    .into_response();
+                for (name, value) in canned.headers {
+                    response.headers_mut().insert(name, value.parse().unwrap());
+                }
+                response
+            }
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    };
+    server.in_flight.lock().unwrap().0 -= 1;
+    response
 }
 
 /// An RSS 2.0 document with items `(guid, link, title, pubDate)`; empty guid or link means none.
@@ -128,10 +199,15 @@ pub fn rss(title: &str, items: &[(&str, &str, &str, &str)]) -> String {
 }
 
 /// Writes `sources_toml` (with `[[source]]` tables) into a config in `dir` and starts the daemon on
-/// 127.0.0.1:0 with polling on demand.
+/// 127.0.0.1:0 with polling on demand. Per-host spacing is off unless the test asks for it.
 pub async fn start_daemon(dir: &Path, sources_toml: &str) -> Daemon {
+    start_daemon_with_poll(dir, "host_spacing_ms = 0", sources_toml).await
+}
+
+/// Like [`start_daemon`], with `poll_settings` as the body of the `[poll]` table.
+pub async fn start_daemon_with_poll(dir: &Path, poll_settings: &str, sources_toml: &str) -> Daemon {
     let text = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"test.db\"\n\n{sources_toml}"
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"test.db\"\n[poll]\n{poll_settings}\n\n{sources_toml}"
     );
     let path = dir.join("regionfeed.toml");
     std::fs::write(&path, &text).unwrap();
@@ -140,6 +216,16 @@ pub async fn start_daemon(dir: &Path, sources_toml: &str) -> Daemon {
     app::start(config, listener, Polling::OnDemand)
         .await
         .unwrap()
+}
+
+/// `[[source]]` tables for `(id, url, region)` triples.
+pub fn source_tables(sources: &[(&str, String, &str)]) -> String {
+    sources
+        .iter()
+        .map(|(id, url, region)| {
+            format!("[[source]]\nid = \"{id}\"\nurl = \"{url}\"\nregion = \"{region}\"\n\n")
+        })
+        .collect()
 }
 
 /// GETs `path` from the daemon; returns status and body.
