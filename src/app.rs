@@ -84,6 +84,7 @@ pub async fn start(
     let app = router(PublishState {
         store: store.clone(),
         public_url: config.server.public_url.clone(),
+        sources: Arc::new(config.sources.clone()),
     });
     // Without TCP_NODELAY small responses wait for the peer's delayed ACK (~40 ms).
     let listener = listener.tap_io(|stream| {

@@ -11,6 +11,7 @@
 //! - [`identity`]: which stored item an entry is (pure).
 //! - [`ingest`]: one poll of one source, end to end.
 //! - [`store`]: SQLite, the only module with SQL.
+//! - [`health`]: source health grouped by region.
 //! - [`publish`]: the HTTP endpoint.
 //! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging.
 
@@ -19,6 +20,7 @@ pub mod config;
 pub mod dates;
 pub mod decode;
 pub mod fetch;
+pub mod health;
 pub mod identity;
 pub mod ingest;
 pub mod parse;

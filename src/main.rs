@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use regionfeed::ingest::PollOutcome;
-use regionfeed::{app, config, telemetry};
+use regionfeed::{app, config, health, telemetry};
 
 /// Regional news feeds of China: poll, dedupe, tag by province, republish.
 #[derive(Parser)]
@@ -29,6 +29,15 @@ enum Command {
         /// Config file (TOML).
         #[arg(long, short)]
         config: PathBuf,
+    },
+    /// Show every source's health, grouped by region (from the database the config names).
+    Sources {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print JSON (as `GET /sources` does) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Poll every enabled source (or one) once, store the items and exit; non-zero if any poll failed.
     PollOnce {
@@ -63,6 +72,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 loaded.sources.len(),
                 loaded.enabled_sources().count()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { config, json } => {
+            let loaded = config::load(&config)?;
+            let report = runtime()?.block_on(async {
+                let (store, _ingestor) = app::open(&loaded).await?;
+                let states = store.source_states().await?;
+                anyhow::Ok(health::report(&loaded.sources, &states))
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", health::render_table(&report));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {

@@ -90,6 +90,16 @@ pub enum ParseError {
     /// Looked like a feed but could not be parsed.
     #[error("cannot parse feed: {0}")]
     Invalid(String),
+    /// Could not be parsed, and its bytes were not valid in any encoding tried: likely mislabelled.
+    #[error(
+        "cannot parse feed read as {encoding} (invalid bytes replaced; set `encoding` for this source?): {message}"
+    )]
+    Encoding {
+        /// The encoding the bytes were read as.
+        encoding: &'static str,
+        /// The parser's message.
+        message: String,
+    },
 }
 
 impl ParseError {
@@ -98,6 +108,7 @@ impl ParseError {
         match self {
             ParseError::NotAFeed(_) => "not-a-feed",
             ParseError::Invalid(_) => "parse",
+            ParseError::Encoding { .. } => "encoding",
         }
     }
 }
@@ -118,9 +129,16 @@ pub fn parse_feed(
         .id_generator(|_links, _title, _uri| String::new())
         .timestamp_parser(move |text| parse_date(text, timezone))
         .build();
-    let feed = parser
-        .parse(decoded.text.as_bytes())
-        .map_err(|error| classify_parse_error(&decoded.text, error))?;
+    let feed =
+        parser.parse(decoded.text.as_bytes()).map_err(|error| {
+            match classify_parse_error(&decoded.text, error) {
+                ParseError::Invalid(message) if decoded.had_errors => ParseError::Encoding {
+                    encoding: decoded.encoding.name(),
+                    message,
+                },
+                other => other,
+            }
+        })?;
 
     let feed_link = feed
         .links

@@ -1,7 +1,7 @@
 //! The HTTP endpoint: per-region RSS feeds, the region list and health. Reads the store; never writes.
 //!
 //! Routes: `GET /feeds/{selector}.xml` (or `.rss`), where the selector is a region slug, several joined by
-//! `+`, `all` or `national`; `GET /regions`; `GET /healthz`; `GET /` (a plain index). Errors are mapped to
+//! `+`, `all` or `national`; `GET /regions`; `GET /sources` (health by region); `GET /healthz`; `GET /` (a plain index). Errors are mapped to
 //! status codes in one place, [`AppError`].
 
 use std::collections::BTreeMap;
@@ -15,6 +15,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::SourceConfig;
+use crate::health::{self, RegionHealth};
 use crate::regions::{self, NATIONAL, REGIONS};
 use crate::store::{Selection, Store, StoredItem};
 
@@ -30,6 +32,8 @@ pub struct PublishState {
     pub store: Store,
     /// Base URL for self links; `None` derives it from the Host header.
     pub public_url: Option<String>,
+    /// The configured sources, for `/sources`.
+    pub sources: Arc<Vec<SourceConfig>>,
 }
 
 /// The HTTP routes.
@@ -38,6 +42,7 @@ pub fn router(state: PublishState) -> Router {
         .route("/", get(index))
         .route("/feeds/{file}", get(feed))
         .route("/regions", get(region_list))
+        .route("/sources", get(source_list))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .with_state(Arc::new(state))
@@ -79,6 +84,13 @@ impl IntoResponse for AppError {
 
 async fn not_found() -> AppError {
     AppError::NotFound("not found; the feeds are listed at /regions".into())
+}
+
+async fn source_list(
+    State(state): State<Arc<PublishState>>,
+) -> Result<Json<Vec<RegionHealth>>, AppError> {
+    let states = state.store.source_states().await?;
+    Ok(Json(health::report(&state.sources, &states)))
 }
 
 async fn healthz(State(state): State<Arc<PublishState>>) -> Result<&'static str, AppError> {

@@ -178,6 +178,24 @@ fn poll_once_reports_each_source_and_fails_if_any_failed() {
     );
     assert!(stdout.contains("7 sources polled, 0 failed"), "{stdout}");
 
+    let output = Command::new(binary())
+        .args(["sources", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(
+        table.contains("山西 (shanxi)") && table.contains("demo-shanxi"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("demo-shaanxi") && l.contains(" ok ")),
+        "{table}"
+    );
+
     let broken = dir.path().join("broken.toml");
     std::fs::write(
         &broken,
