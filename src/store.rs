@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::identity::{content_hash, stable_item_id};
 use crate::parse::ParsedItem;
@@ -570,17 +571,29 @@ fn next_change_seq(connection: &Connection) -> Result<i64, StoreError> {
     )?)
 }
 
+/// The stored form of an identity key: scoped to its source, hashed to 16 bytes.
+fn key_hash(source_id: &str, key: &str) -> [u8; 16] {
+    let digest = Sha256::new()
+        .chain_update(source_id.as_bytes())
+        .chain_update([0x1f])
+        .chain_update(key.as_bytes())
+        .finalize();
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&digest[..16]);
+    hash
+}
+
 /// Inserts new items and updates edited ones; runs inside the caller's transaction.
 fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSummary, StoreError> {
     let mut summary = IngestSummary::default();
     if poll.items.is_empty() {
         return Ok(summary);
     }
-    let mut find_key = connection
-        .prepare_cached("SELECT item_id FROM item_keys WHERE source_id = ?1 AND key = ?2")?;
+    let mut find_key =
+        connection.prepare_cached("SELECT item_id FROM item_keys WHERE key_hash = ?1")?;
     let mut insert_key = connection.prepare_cached(
-        "INSERT INTO item_keys (source_id, key, item_id) VALUES (?1, ?2, ?3)
-         ON CONFLICT (source_id, key) DO NOTHING",
+        "INSERT INTO item_keys (key_hash, item_id) VALUES (?1, ?2)
+         ON CONFLICT (key_hash) DO NOTHING",
     )?;
     let mut insert_region = connection.prepare_cached(
         "INSERT INTO item_regions (item_id, region, origin, evidence) VALUES (?1, ?2, ?3, ?4)
@@ -592,9 +605,14 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
         let item = &new_item.item;
         let hash = content_hash(item);
         let mut existing: Option<i64> = None;
-        for key in &new_item.keys {
+        let key_hashes: Vec<[u8; 16]> = new_item
+            .keys
+            .iter()
+            .map(|key| key_hash(&poll.source_id, key))
+            .collect();
+        for key_hash in &key_hashes {
             existing = find_key
-                .query_row(params![poll.source_id, key], |row| row.get(0))
+                .query_row(params![key_hash], |row| row.get(0))
                 .optional()?;
             if existing.is_some() {
                 break;
@@ -602,11 +620,9 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
         }
         let item_id = match existing {
             Some(item_id) => {
-                let stored_hash: String = connection.query_row(
-                    "SELECT content_hash FROM items WHERE id = ?1",
-                    params![item_id],
-                    |row| row.get(0),
-                )?;
+                let stored_hash: String = connection
+                    .prepare_cached("SELECT content_hash FROM items WHERE id = ?1")?
+                    .query_row(params![item_id], |row| row.get(0))?;
                 if stored_hash == hash {
                     summary.unchanged += 1;
                 } else {
@@ -615,13 +631,14 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                         None => *change_seq.insert(next_change_seq(connection)?),
                     };
                     // A date we invented (first-seen, clamped) never replaces a stored one.
-                    connection.execute(
+                    connection.prepare_cached(
                         "UPDATE items SET guid = ?2, link = ?3, title = ?4, summary = ?5, content = ?6,
                             author = ?7,
                             published = CASE WHEN ?9 = 'feed' THEN ?8 ELSE published END,
                             date_source = CASE WHEN ?9 = 'feed' THEN ?9 ELSE date_source END,
                             updated = ?10, content_hash = ?11, change_seq = ?12
                          WHERE id = ?1",
+                    )?.execute(
                         params![
                             item_id,
                             item.guid,
@@ -648,10 +665,11 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 };
                 let first_key = new_item.keys.first().map(String::as_str).unwrap_or("");
                 let uid = stable_item_id(&poll.source_id, first_key);
-                connection.execute(
+                connection.prepare_cached(
                     "INSERT INTO items (uid, source_id, guid, link, title, summary, content, author,
                         published, date_source, first_seen, content_hash, change_seq)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?.execute(
                     params![
                         uid,
                         poll.source_id,
@@ -682,8 +700,8 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
             }
         };
         // Remember every key this item was seen under; a key that already names another item stays there.
-        for key in &new_item.keys {
-            insert_key.execute(params![poll.source_id, key, item_id])?;
+        for key_hash in &key_hashes {
+            insert_key.execute(params![key_hash, item_id])?;
         }
     }
     Ok(summary)

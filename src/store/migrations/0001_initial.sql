@@ -20,7 +20,8 @@ CREATE TABLE sources (
 
 CREATE TABLE items (
     id           INTEGER PRIMARY KEY,
-    uid          TEXT NOT NULL UNIQUE,    -- our stable id, a UUID, never changes
+    uid          TEXT NOT NULL,           -- our stable id, a UUID, never changes (unique by construction:
+                                          -- derived from the source and a key that item_keys keeps unique)
     source_id    TEXT NOT NULL,
     guid         TEXT,                    -- upstream guid as last seen
     link         TEXT,                    -- upstream link as last seen
@@ -36,14 +37,12 @@ CREATE TABLE items (
     change_seq   INTEGER NOT NULL         -- value of meta.change_seq when last written
 );
 CREATE INDEX items_by_published ON items (published DESC, id DESC);
-CREATE INDEX items_by_source ON items (source_id, published DESC);
 
--- Every key (guid:, link:, title:, text:) an item was ever seen under, within its source.
+-- Every key (guid:, link:, title:, text:) an item was ever seen under, within its source, stored as the
+-- first 16 bytes of SHA-256(source id, 0x1f, key): short, fixed-size keys keep this busy B-tree small.
 CREATE TABLE item_keys (
-    source_id TEXT NOT NULL,
-    key       TEXT NOT NULL,
-    item_id   INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
-    PRIMARY KEY (source_id, key)
+    key_hash  BLOB NOT NULL PRIMARY KEY,
+    item_id   INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX item_keys_by_item ON item_keys (item_id);
 

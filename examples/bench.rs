@@ -1,0 +1,519 @@
+//! The benchmark harness: `cargo run --release --example bench -- [ingest|poll-cycle|all]`.
+//!
+//! Every figure is printed beside a baseline measured in the same run, as a ratio, with the median and the
+//! spread (min–max) of several runs, plus peak RSS. Data is synthetic Chinese news generated here; the only
+//! network is loopback (a feed server in a child process, so its CPU time is not counted as ours).
+//! See BENCHMARKS.md for what each scenario means and the latest figures.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{TimeZone, Utc};
+use regionfeed::app::{self, Polling};
+use regionfeed::identity::{item_keys, trustworthy_guids};
+use regionfeed::ingest::PollOutcome;
+use regionfeed::parse::{ParseOptions, parse_feed};
+use regionfeed::store::{NewItem, PollSuccess, RegionTag, Store};
+
+const RUNS: usize = 5;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve-feeds") => serve_feeds(args[1].parse()?, args[2].parse()?),
+        Some("ingest") => ingest_scenario(),
+        Some("poll-cycle") => poll_cycle_scenario(),
+        None | Some("all") => {
+            ingest_scenario()?;
+            poll_cycle_scenario()
+        }
+        Some(other) => anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle or all"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Synthetic data
+
+/// A small deterministic generator, so every run measures the same bytes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
+        words[(self.next() % words.len() as u64) as usize]
+    }
+}
+
+const PLACES: &[&str] = &[
+    "太原",
+    "晋中",
+    "大同",
+    "西安",
+    "延安",
+    "乌鲁木齐",
+    "石河子",
+    "广州",
+    "深圳",
+    "成都",
+    "重庆",
+    "杭州",
+    "南京",
+    "合肥",
+    "福州",
+    "长沙",
+    "武汉",
+    "郑州",
+    "济南",
+    "沈阳",
+    "长春",
+    "哈尔滨",
+    "昆明",
+    "贵阳",
+];
+const SUBJECTS: &[&str] = &[
+    "迎来今冬首场降雪",
+    "地铁新线开通运营",
+    "冬季旅游持续升温",
+    "苹果喜获丰收",
+    "数字化保护取得进展",
+    "举办文化交流活动",
+    "推进乡村振兴",
+    "新能源汽车产销两旺",
+    "机场冬季航班增加",
+    "中小学开展安全教育",
+];
+const SENTENCES: &[&str] = &[
+    "当地有关部门表示，将继续做好各项保障工作，确保群众生产生活平稳有序。",
+    "记者在现场看到，市民游客络绎不绝，不少人拿出手机拍照留念。",
+    "据介绍，今年以来相关工作稳步推进，各项指标均好于预期。",
+    "专家认为，这一举措有助于进一步释放消费潜力，推动经济高质量发展。",
+    "下一步，当地将加大投入力度，完善配套设施，提升服务水平。",
+    "活动吸引了来自全国各地的参与者，现场气氛热烈。",
+];
+
+/// One RSS 2.0 feed of `n_items` chinanews-like items (no guid, zone-less dates, 300–800 characters of
+/// description); every third feed is GB18030-encoded with a `gb2312` declaration.
+fn synthetic_feed(feed_index: usize, n_items: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(feed_index as u64 + 1)
+        | 1);
+    let gbk = feed_index % 3 == 2;
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"{}\"?>\n<rss version=\"2.0\"><channel><title>地方新闻 {feed_index}</title>\
+         <link>https://news{feed_index}.example.cn/</link><description>合成的基准测试新闻源</description>\n",
+        if gbk { "gb2312" } else { "UTF-8" }
+    );
+    for item in 0..n_items {
+        let place = rng.pick(PLACES);
+        let subject = rng.pick(SUBJECTS);
+        let mut description = format!("中新网{place}11月25日电 ");
+        let target = 300 + (rng.next() % 500) as usize;
+        while description.chars().count() < target {
+            description.push_str(rng.pick(SENTENCES));
+        }
+        let minute = (item * 7) % 60;
+        let hour = 23 - (item / 9) % 24;
+        xml.push_str(&format!(
+            "<item><title>{place}{subject}（{feed_index}-{item}）</title>\
+             <link>https://news{feed_index}.example.cn/2026/11-25/{item}.shtml</link>\
+             <description>{description}</description><pubDate>2026-11-25 {hour:02}:{minute:02}:00</pubDate></item>\n"
+        ));
+    }
+    xml.push_str("</channel></rss>\n");
+    if gbk {
+        encoding_rs::GB18030.encode(&xml).0.into_owned()
+    } else {
+        xml.into_bytes()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurement helpers
+
+fn cpu_seconds() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we pass and nothing else.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Median, min and max.
+fn summary(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1],
+    )
+}
+
+fn print_rate(
+    label: &str,
+    items: usize,
+    seconds: &mut [f64],
+    baseline_label: &str,
+    baseline: &mut [f64],
+) {
+    let (median, min, max) = summary(seconds);
+    let (base_median, base_min, base_max) = summary(baseline);
+    let rate = items as f64 / median;
+    let base_rate = items as f64 / base_median;
+    println!(
+        "  {label:<34} {rate:>10.0} items/s  (median {:.1} ms, {:.1}–{:.1})",
+        median * 1e3,
+        min * 1e3,
+        max * 1e3
+    );
+    println!(
+        "  {baseline_label:<34} {base_rate:>10.0} items/s  (median {:.1} ms, {:.1}–{:.1})",
+        base_median * 1e3,
+        base_min * 1e3,
+        base_max * 1e3
+    );
+    println!("  ratio: {:.2}× of {baseline_label}", rate / base_rate);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenario 1: ingest
+
+fn ingest_scenario() -> anyhow::Result<()> {
+    const N_FEEDS: usize = 50;
+    const N_ITEMS: usize = 100;
+    let total = N_FEEDS * N_ITEMS;
+    println!(
+        "== ingest: {N_FEEDS} feeds × {N_ITEMS} items = {total} items (1/3 GB18030), {RUNS} runs"
+    );
+    let feeds: Vec<Vec<u8>> = (0..N_FEEDS)
+        .map(|i| synthetic_feed(i, N_ITEMS, 7))
+        .collect();
+    let bytes: usize = feeds.iter().map(Vec::len).sum();
+    println!("  {:.1} MB of feed XML", bytes as f64 / 1e6);
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let runtime = tokio::runtime::Runtime::new()?;
+
+    // Baseline (a): feed-rs parsing the same bytes (declaration-driven decoding, its defaults).
+    let mut raw_parse = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let mut n = 0;
+        for feed in &feeds {
+            n += feed_rs::parser::parse(&feed[..])?.entries.len();
+        }
+        assert_eq!(n, total);
+        raw_parse.push(start.elapsed().as_secs_f64());
+    }
+
+    // Baseline (b): raw batched SQLite insert of the same rows (transactions of 100, unique key).
+    let parsed: Vec<_> = feeds
+        .iter()
+        .map(|feed| parse_feed(feed, None, &options(now)).unwrap())
+        .collect();
+    let mut raw_insert = Vec::new();
+    for _ in 0..RUNS {
+        let dir = tempfile::tempdir()?;
+        let connection = rusqlite::Connection::open(dir.path().join("raw.db"))?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.execute_batch(
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, source TEXT, link TEXT,
+             title TEXT, summary TEXT, author TEXT, published INTEGER, first_seen INTEGER, region TEXT)",
+        )?;
+        let start = Instant::now();
+        let rows: Vec<_> = parsed
+            .iter()
+            .enumerate()
+            .flat_map(|(f, feed)| feed.items.iter().map(move |item| (f, item)))
+            .collect();
+        for chunk in rows.chunks(100) {
+            let transaction = connection.unchecked_transaction()?;
+            {
+                let mut insert = transaction.prepare_cached(
+                    "INSERT INTO items (key, source, link, title, summary, author, published, first_seen, region)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (key) DO NOTHING",
+                )?;
+                for (feed, item) in chunk {
+                    insert.execute(rusqlite::params![
+                        item.link,
+                        format!("f{feed}"),
+                        item.link,
+                        item.title,
+                        item.summary,
+                        item.author,
+                        item.published.timestamp(),
+                        now.timestamp(),
+                        "shanxi"
+                    ])?;
+                }
+            }
+            transaction.commit()?;
+        }
+        raw_insert.push(start.elapsed().as_secs_f64());
+    }
+
+    // regionfeed: decode + parse + identity + store (one transaction per feed, as a poll does).
+    let mut ours = Vec::new();
+    let mut ours_store_only = Vec::new();
+    for _ in 0..RUNS {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("ours.db"))?;
+        let start = Instant::now();
+        let mut store_seconds = 0.0;
+        for (index, feed) in feeds.iter().enumerate() {
+            let parsed = parse_feed(feed, None, &options(now))?;
+            let trusted = trustworthy_guids(&parsed.items);
+            let items = parsed
+                .items
+                .into_iter()
+                .zip(trusted)
+                .map(|(item, trusted)| NewItem {
+                    keys: item_keys(&item, trusted),
+                    item,
+                    regions: vec![RegionTag {
+                        region: "shanxi".into(),
+                        origin: "source".into(),
+                        evidence: None,
+                    }],
+                })
+                .collect();
+            let store_start = Instant::now();
+            let summary = runtime.block_on(store.record_success(PollSuccess {
+                source_id: format!("f{index}"),
+                now,
+                status: 200,
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+                feed_title: parsed.title,
+                feed_link: parsed.link,
+                moved_to: None,
+                items,
+            }))?;
+            store_seconds += store_start.elapsed().as_secs_f64();
+            assert_eq!(summary.new, N_ITEMS);
+        }
+        ours.push(start.elapsed().as_secs_f64());
+        ours_store_only.push(store_seconds);
+    }
+    print_rate(
+        "regionfeed ingest (end to end)",
+        total,
+        &mut ours.clone(),
+        "raw feed-rs parse (a)",
+        &mut raw_parse,
+    );
+    print_rate(
+        "regionfeed store step only",
+        total,
+        &mut ours_store_only,
+        "raw SQLite insert (b)",
+        &mut raw_insert.clone(),
+    );
+    print_rate(
+        "regionfeed ingest (end to end)",
+        total,
+        &mut ours,
+        "raw SQLite insert (b)",
+        &mut raw_insert,
+    );
+    println!("  peak RSS so far: {:.1} MiB", peak_rss_mib());
+    Ok(())
+}
+
+fn options(now: chrono::DateTime<Utc>) -> ParseOptions {
+    ParseOptions {
+        timezone: chrono_tz::Asia::Shanghai,
+        encoding: None,
+        base_url: None,
+        now,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenario 3 of BENCHMARKS.md: a poll cycle over 2,000 sources on loopback
+
+fn poll_cycle_scenario() -> anyhow::Result<()> {
+    const N_SOURCES: usize = 2000;
+    const N_ITEMS: usize = 30;
+    println!(
+        "== poll cycle: {N_SOURCES} sources × {N_ITEMS} items on one loopback host, concurrency 16, spacing off"
+    );
+    // The feed server runs in a child process so that its CPU time is not counted as ours.
+    let mut server = Command::new(std::env::current_exe()?)
+        .args(["serve-feeds", &N_SOURCES.to_string(), &N_ITEMS.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
+    let address = line.trim().to_string();
+    let result = poll_cycles(&address, N_SOURCES);
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+fn poll_cycles(address: &str, n_sources: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"bench.db\"\n[poll]\nconcurrency = 16\nhost_concurrency = 16\nhost_spacing_ms = 0\n\n"
+    );
+    for n in 0..n_sources {
+        config.push_str(&format!("[[source]]\nid = \"s{n}\"\nurl = \"http://{address}/feed/{n}.xml\"\nregion = \"shanxi\"\n"));
+    }
+    let path = dir.path().join("bench.toml");
+    std::fs::write(&path, config)?;
+    let config = regionfeed::config::load(&path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let daemon = app::start(config, listener, Polling::OnDemand).await?;
+
+        let (wall, cpu) = timed(|| daemon.poll_all()).await;
+        let parses_after_first = daemon.parse_count();
+        println!("  first cycle (all new, 200): wall {wall:.2} s, CPU {cpu:.2} s, {parses_after_first} parses");
+
+        let mut walls = Vec::new();
+        let mut cpus = Vec::new();
+        for _ in 0..RUNS {
+            let start_cpu = cpu_seconds();
+            let start = Instant::now();
+            let reports = daemon.poll_all().await;
+            walls.push(start.elapsed().as_secs_f64());
+            cpus.push(cpu_seconds() - start_cpu);
+            let not_modified = reports.iter().filter(|r| matches!(r.outcome, PollOutcome::NotModified)).count();
+            anyhow::ensure!(not_modified == n_sources, "expected all 304, got {not_modified}");
+        }
+        let parses_in_304_cycles = daemon.parse_count() - parses_after_first;
+
+        // Baseline: the same conditional GETs with a bare reqwest client at the same concurrency.
+        let client = reqwest::Client::new();
+        let mut base_walls = Vec::new();
+        let mut base_cpus = Vec::new();
+        for _ in 0..RUNS {
+            let start_cpu = cpu_seconds();
+            let start = Instant::now();
+            let semaphore = Arc::new(tokio::sync::Semaphore::new(16));
+            let mut tasks = Vec::new();
+            for n in 0..n_sources {
+                let client = client.clone();
+                let semaphore = semaphore.clone();
+                let url = format!("http://{address}/feed/{n}.xml");
+                tasks.push(tokio::spawn(async move {
+                    let _permit = semaphore.acquire().await.unwrap();
+                    let response = client.get(url).header("if-none-match", format!("\"v{n}\"")).send().await.unwrap();
+                    assert_eq!(response.status(), 304);
+                }));
+            }
+            for task in tasks {
+                task.await?;
+            }
+            base_walls.push(start.elapsed().as_secs_f64());
+            base_cpus.push(cpu_seconds() - start_cpu);
+        }
+        let (wall, wall_min, wall_max) = summary(&mut walls);
+        let (cpu, cpu_min, cpu_max) = summary(&mut cpus);
+        let (base_wall, ..) = summary(&mut base_walls);
+        let (base_cpu, ..) = summary(&mut base_cpus);
+        println!("  all-304 cycle: wall {wall:.3} s ({wall_min:.3}–{wall_max:.3}), CPU {cpu:.3} s ({cpu_min:.3}–{cpu_max:.3}), parses {parses_in_304_cycles}");
+        println!("  bare reqwest, same 304s: wall {base_wall:.3} s, CPU {base_cpu:.3} s");
+        println!("  ratio (regionfeed ÷ bare): wall {:.2}×, CPU {:.2}×", wall / base_wall, cpu / base_cpu);
+        println!("  peak RSS: {:.1} MiB", peak_rss_mib());
+        daemon.shutdown(Duration::from_secs(10)).await
+    })
+}
+
+async fn timed<F, Fut, T>(work: F) -> (f64, f64)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let start_cpu = cpu_seconds();
+    let start = Instant::now();
+    let _ = work().await;
+    (start.elapsed().as_secs_f64(), cpu_seconds() - start_cpu)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The feed server (child process)
+
+struct Feeds {
+    bodies: Vec<Vec<u8>>,
+}
+
+fn serve_feeds(n_feeds: usize, n_items: usize) -> anyhow::Result<()> {
+    let bodies = (0..n_feeds)
+        .map(|i| synthetic_feed(i, n_items, 11))
+        .collect();
+    let state = Arc::new(Feeds { bodies });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = axum::Router::new()
+            .route("/feed/{file}", axum::routing::get(serve_feed))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        axum::serve(listener, app).await?;
+        anyhow::Ok(())
+    })
+}
+
+async fn serve_feed(
+    State(feeds): State<Arc<Feeds>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(index) = file
+        .strip_suffix(".xml")
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(body) = feeds.bodies.get(index) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"v{index}\"");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+            (header::ETAG, etag),
+        ],
+        body.clone(),
+    )
+        .into_response()
+}
