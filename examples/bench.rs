@@ -377,9 +377,7 @@ fn poll_cycle_scenario() -> anyhow::Result<()> {
 
 fn poll_cycles(address: &str, n_sources: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut config = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"bench.db\"\n[poll]\nconcurrency = 16\nhost_concurrency = 16\nhost_spacing_ms = 0\n\n"
-    );
+    let mut config = "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"bench.db\"\n[poll]\nconcurrency = 16\nhost_concurrency = 16\nhost_spacing_ms = 0\n\n".to_string();
     for n in 0..n_sources {
         config.push_str(&format!("[[source]]\nid = \"s{n}\"\nurl = \"http://{address}/feed/{n}.xml\"\nregion = \"shanxi\"\n"));
     }
