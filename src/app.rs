@@ -28,6 +28,7 @@ pub struct Daemon {
     local_addr: SocketAddr,
     store: Store,
     ingestor: Arc<Ingestor>,
+    publish: Arc<PublishState>,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     source_loops: Vec<JoinHandle<()>>,
@@ -81,11 +82,12 @@ pub async fn start(
     let local_addr = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = watch::channel(false);
 
-    let app = router(PublishState {
-        store: store.clone(),
-        public_url: config.server.public_url.clone(),
-        sources: Arc::new(config.sources.clone()),
-    });
+    let publish_state = Arc::new(PublishState::new(
+        store.clone(),
+        config.server.public_url.clone(),
+        config.sources.clone(),
+    ));
+    let app = router(publish_state.clone());
     // Without TCP_NODELAY small responses wait for the peer's delayed ACK (~40 ms).
     let listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {
@@ -121,6 +123,7 @@ pub async fn start(
         local_addr,
         store,
         ingestor,
+        publish: publish_state,
         stop,
         server,
         source_loops,
@@ -142,6 +145,11 @@ impl Daemon {
     pub async fn poll_source(&self, source_id: &str) -> Option<PollReport> {
         let source = self.config.source(source_id)?;
         Some(self.ingestor.poll(source).await)
+    }
+
+    /// (render cache hits, feed renders) since start.
+    pub fn render_counts(&self) -> (u64, u64) {
+        self.publish.cache_counts()
     }
 
     /// How many fetched bodies were parsed since start.

@@ -1,51 +1,112 @@
-//! The HTTP endpoint: per-region RSS feeds, the region list and health. Reads the store; never writes.
+//! The HTTP endpoint: per-region feeds, the region and source lists, the index page and OPML. Reads the
+//! store; never writes.
 //!
-//! Routes: `GET /feeds/{selector}.xml` (or `.rss`), where the selector is a region slug, several joined by
-//! `+`, `all` or `national`; `GET /regions`; `GET /sources` (health by region); `GET /healthz`; `GET /` (a plain index). Errors are mapped to
-//! status codes in one place, [`AppError`].
+//! Routes: `GET /feeds/{selector}.{xml|rss|atom|json}` (selector: a region slug, several joined by `+`,
+//! `all` or `national`; filters in the query, see [`query`]); `GET /regions`; `GET /sources` (health by
+//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index). Feed bodies are rendered once per data
+//! change and query ([`cache`]), served precompressed, and conditional requests are answered from the
+//! in-memory data version without reading items. Errors map to status codes in one place, [`AppError`].
 
-use std::collections::BTreeMap;
+pub mod cache;
+pub mod pages;
+pub mod query;
+pub mod render;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::config::SourceConfig;
 use crate::health::{self, RegionHealth};
+use crate::publish::cache::{RenderCache, RenderedBody};
+use crate::publish::query::{Cursor, FeedRequest, Format, parse_feed_request};
+use crate::publish::render::{FeedDocument, render};
 use crate::regions::{self, NATIONAL, REGIONS};
-use crate::store::{Selection, Store, StoredItem};
+use crate::store::{ItemQuery, Selection, Store};
 
-/// Items in a feed unless `limit` says otherwise.
-pub const DEFAULT_LIMIT: usize = 50;
-/// Most items a feed returns.
-pub const MAX_LIMIT: usize = 500;
+/// Rows read at most while filtering one page.
+const SCAN_LIMIT: usize = 5000;
+/// Refresh interval advertised when no source says otherwise.
+const DEFAULT_CADENCE_SECS: u64 = 600;
 
 /// What the handlers share.
-#[derive(Clone)]
 pub struct PublishState {
-    /// Where items come from.
-    pub store: Store,
-    /// Base URL for self links; `None` derives it from the Host header.
-    pub public_url: Option<String>,
-    /// The configured sources, for `/sources`.
-    pub sources: Arc<Vec<SourceConfig>>,
+    store: Store,
+    public_url: Option<String>,
+    sources: Arc<Vec<SourceConfig>>,
+    /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
+    cadence: HashMap<String, u64>,
+    cache: RenderCache,
+}
+
+impl PublishState {
+    /// State for `sources` read from `store`; `public_url` (if any) is the base of self links.
+    pub fn new(
+        store: Store,
+        public_url: Option<String>,
+        sources: Vec<SourceConfig>,
+    ) -> PublishState {
+        let now = Utc::now();
+        let mut cadence: HashMap<String, u64> = HashMap::new();
+        for source in sources.iter().filter(|source| source.enabled) {
+            let seconds = source.schedule.interval_near(now).as_secs().max(60);
+            let mut keys: Vec<String> = source.regions.iter().map(|s| s.to_string()).collect();
+            if keys.is_empty() {
+                keys.push(NATIONAL.to_string());
+            }
+            keys.push("all".to_string());
+            for key in keys {
+                let entry = cadence.entry(key).or_insert(seconds);
+                *entry = (*entry).min(seconds);
+            }
+        }
+        PublishState {
+            store,
+            public_url,
+            sources: Arc::new(sources),
+            cadence,
+            cache: RenderCache::default(),
+        }
+    }
+
+    /// (render cache hits, renders) since start.
+    pub fn cache_counts(&self) -> (u64, u64) {
+        self.cache.counts()
+    }
+
+    fn cadence_of(&self, selection: &Selection) -> u64 {
+        let keys: Vec<&str> = match selection {
+            Selection::All => vec!["all"],
+            Selection::National => vec![NATIONAL],
+            Selection::Regions(slugs) => slugs.iter().map(String::as_str).collect(),
+        };
+        keys.iter()
+            .filter_map(|key| self.cadence.get(*key))
+            .min()
+            .copied()
+            .unwrap_or(DEFAULT_CADENCE_SECS)
+    }
 }
 
 /// The HTTP routes.
-pub fn router(state: PublishState) -> Router {
+pub fn router(state: Arc<PublishState>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/feeds/{file}", get(feed))
         .route("/regions", get(region_list))
         .route("/sources", get(source_list))
+        .route("/opml", get(opml))
         .route("/healthz", get(healthz))
         .fallback(not_found)
-        .with_state(Arc::new(state))
+        .with_state(state)
 }
 
 /// An error answered to an HTTP client.
@@ -60,6 +121,9 @@ pub enum AppError {
     /// 503: the database did not answer.
     #[error("database unavailable: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// 500: a bug or a failed task.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl IntoResponse for AppError {
@@ -70,6 +134,10 @@ impl IntoResponse for AppError {
             AppError::Store(error) => {
                 tracing::error!(%error, "request failed on the database");
                 StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Internal(error) => {
+                tracing::error!(%error, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
             }
         };
         let body = format!("{self}\n");
@@ -150,57 +218,7 @@ pub fn resolve_selector(selector: &str) -> Result<FeedSelector, AppError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct FeedQuery {
-    limit: Option<String>,
-}
-
-/// Reads `limit`: a whole number from 1 to [`MAX_LIMIT`].
-pub fn parse_limit(raw: Option<&str>) -> Result<usize, AppError> {
-    let Some(raw) = raw else {
-        return Ok(DEFAULT_LIMIT);
-    };
-    match raw.trim().parse::<usize>() {
-        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(AppError::BadRequest(format!(
-            "limit must be a whole number from 1 to {MAX_LIMIT}, got \"{raw}\""
-        ))),
-    }
-}
-
-async fn feed(
-    State(state): State<Arc<PublishState>>,
-    Path(file): Path<String>,
-    Query(query): Query<FeedQuery>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (selector, extension) = file.rsplit_once('.').ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no feed \"{file}\"; feeds end in .xml or .rss, e.g. /feeds/shanxi.xml (see /regions)"
-        ))
-    })?;
-    if !matches!(extension, "xml" | "rss") {
-        return Err(AppError::NotFound(format!(
-            "no feed format \".{extension}\"; use .xml or .rss (see /regions)"
-        )));
-    }
-    let selector = resolve_selector(selector)?;
-    let limit = parse_limit(query.limit.as_deref())?;
-    let items = state
-        .store
-        .feed_items(selector.selection.clone(), limit)
-        .await?;
-    let base = base_url(&state, &headers);
-    let self_url = format!("{base}/feeds/{}.{extension}", selector.name);
-    let body = render_rss(&selector, &items, &base, &self_url, Utc::now());
-    Ok((
-        [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
-        body,
-    )
-        .into_response())
-}
-
-/// The base URL of this server as clients see it.
+/// The base URL of this server as clients see it: `public_url` if configured, else from `Host`.
 fn base_url(state: &PublishState, headers: &HeaderMap) -> String {
     if let Some(public_url) = &state.public_url {
         return public_url.clone();
@@ -210,6 +228,7 @@ fn base_url(state: &PublishState, headers: &HeaderMap) -> String {
         .and_then(|value| value.to_str().ok())
         .filter(|host| {
             !host.is_empty()
+                && host.len() <= 255
                 && host
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
@@ -218,103 +237,228 @@ fn base_url(state: &PublishState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn rfc822(unix_seconds: i64) -> String {
+/// HTTP-date (RFC 9110 IMF-fixdate) of a unix time.
+fn http_date(unix_seconds: i64) -> String {
     Utc.timestamp_opt(unix_seconds, 0)
         .single()
         .unwrap_or_default()
-        .to_rfc2822()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
-/// Renders an RSS 2.0 document. Pure: the same items and `now` give the same bytes.
-pub fn render_rss(
-    selector: &FeedSelector,
-    items: &[StoredItem],
-    base: &str,
-    self_url: &str,
-    now: DateTime<Utc>,
-) -> String {
-    let self_link = rss::extension::atom::Link {
-        href: self_url.to_string(),
-        rel: "self".into(),
-        mime_type: Some("application/rss+xml".into()),
-        ..Default::default()
-    };
-    let mut channel = rss::Channel {
-        title: format!("{} · regionfeed", selector.title),
-        link: format!("{base}/"),
-        description: format!("{}新闻，汇集自各地新闻源（regionfeed）", selector.title),
-        language: Some("zh-CN".into()),
-        generator: Some(format!("regionfeed {}", env!("CARGO_PKG_VERSION"))),
-        last_build_date: Some(
-            items
-                .iter()
-                .map(|item| item.updated.unwrap_or(item.first_seen).max(item.published))
-                .max()
-                .map(rfc822)
-                .unwrap_or_else(|| now.to_rfc2822()),
-        ),
-        atom_ext: Some(rss::extension::atom::AtomExtension {
-            links: vec![self_link],
-        }),
-        ..Default::default()
-    };
-    channel.namespaces = BTreeMap::from([
-        (
-            "atom".to_string(),
-            rss::extension::atom::NAMESPACE.to_string(),
-        ),
-        (
-            "dc".to_string(),
-            rss::extension::dublincore::NAMESPACE.to_string(),
-        ),
-    ]);
-    channel.items = items.iter().map(|item| render_item(item, base)).collect();
-    channel.to_string()
-}
-
-fn render_item(item: &StoredItem, base: &str) -> rss::Item {
-    let description = item
-        .content
-        .as_deref()
-        .or(item.summary.as_deref())
-        .map(|html| ammonia::clean(html).trim().to_string());
-    let categories = item
-        .regions
-        .iter()
-        .filter_map(|slug| regions::by_slug(slug))
-        .map(|region| rss::Category {
-            name: region.name_simplified.to_string(),
-            domain: Some(format!("{base}/feeds/{}.xml", region.slug)),
-        })
-        .collect();
-    let source = item.source_url.as_ref().map(|url| rss::Source {
-        url: url.clone(),
-        title: Some(
-            item.source_title
-                .clone()
-                .unwrap_or_else(|| item.source_id.clone()),
-        ),
-    });
-    rss::Item {
-        title: Some(item.title.clone()),
-        link: item.link.clone(),
-        description,
-        author: None,
-        dublin_core_ext: item.author.as_ref().map(|author| {
-            rss::extension::dublincore::DublinCoreExtension {
-                creators: vec![author.clone()],
-                ..Default::default()
-            }
-        }),
-        guid: Some(rss::Guid {
-            value: format!("urn:uuid:{}", item.uid),
-            permalink: false,
-        }),
-        pub_date: Some(rfc822(item.published)),
-        categories,
-        source,
-        ..Default::default()
+/// Whether a conditional request can be answered 304: `If-None-Match` decides when present (weak
+/// comparison), else `If-Modified-Since` against the time the data last changed.
+fn not_modified(headers: &HeaderMap, etag: &str, changed_at: i64) -> bool {
+    if let Some(if_none_match) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        return if_none_match
+            .split(',')
+            .map(str::trim)
+            .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == etag);
     }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .is_some_and(|since| changed_at > 0 && changed_at <= since.timestamp())
+}
+
+/// Whether the client takes gzip (`Accept-Encoding` with gzip or `*` and a non-zero q).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    accept.split(',').any(|part| {
+        let mut pieces = part.split(';');
+        let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let zero_q = pieces.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (coding == "gzip" || coding == "x-gzip" || coding == "*") && !zero_q
+    })
+}
+
+/// The URL of a feed page: its path, the canonical query and the paging cursor.
+fn feed_url(
+    base: &str,
+    selector: &str,
+    format: Format,
+    canonical_query: &str,
+    before: Option<&str>,
+) -> String {
+    let mut url = format!("{base}/feeds/{selector}.{}", format.extension());
+    let mut query = canonical_query.to_string();
+    if let Some(before) = before {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("before=");
+        query.push_str(before);
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+async fn feed(
+    State(state): State<Arc<PublishState>>,
+    Path(file): Path<String>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (selector, extension) = file.rsplit_once('.').ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no feed \"{file}\"; feeds end in .xml, .rss, .atom or .json, e.g. /feeds/shanxi.xml (see /regions)"
+        ))
+    })?;
+    let path_format = Format::from_name(extension).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no feed format \".{extension}\"; use .xml, .rss, .atom or .json (see /regions)"
+        ))
+    })?;
+    let selector = resolve_selector(selector)?;
+    let request = parse_feed_request(raw_query.as_deref(), path_format)?;
+    let base = base_url(&state, &headers);
+    let now = Utc::now();
+    // `filter_time` is relative to now: its answer may change each minute without any data change.
+    let time_bucket = request.filter_time.map(|_| now.timestamp() / 60);
+    let key = format!(
+        "{:?}|{}|{}|{}|{:?}|{:?}",
+        request.format, selector.name, request.canonical_query, base, request.before, time_bucket
+    );
+    let change_seq = state.store.change_seq();
+    let changed_at = state.store.changed_at();
+    let etag = format!(
+        "\"{change_seq:x}-{}\"",
+        hex::encode(&Sha256::digest(key.as_bytes())[..8])
+    );
+    let max_age = state.cadence_of(&selector.selection);
+    let mut response_headers = HeaderMap::new();
+    let mut set = |name: header::HeaderName, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response_headers.insert(name, value);
+        }
+    };
+    set(header::ETAG, etag.clone());
+    set(header::CACHE_CONTROL, format!("public, max-age={max_age}"));
+    set(header::VARY, "Accept-Encoding".into());
+    if changed_at > 0 {
+        set(header::LAST_MODIFIED, http_date(changed_at));
+    }
+    if not_modified(&headers, &etag, changed_at) {
+        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
+    }
+
+    let body = state
+        .cache
+        .get_or_render(change_seq, &key, || {
+            render_feed(&state, &selector, &request, &base, max_age, now)
+        })
+        .await?;
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(request.format.content_type()),
+    );
+    let bytes = if accepts_gzip(&headers) {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        body.gzip.clone()
+    } else {
+        body.identity.clone()
+    };
+    Ok((response_headers, bytes).into_response())
+}
+
+async fn render_feed(
+    state: &PublishState,
+    selector: &FeedSelector,
+    request: &FeedRequest,
+    base: &str,
+    max_age: u64,
+    now: DateTime<Utc>,
+) -> Result<RenderedBody, AppError> {
+    let since = match (request.since, request.filter_time) {
+        (Some(since), Some(window)) => Some(since.max(now.timestamp() - window)),
+        (since, window) => since.or(window.map(|w| now.timestamp() - w)),
+    };
+    let query = ItemQuery {
+        selection: selector.selection.clone(),
+        since,
+        before: request
+            .before
+            .map(|cursor| (cursor.published, cursor.row_id)),
+        sources: request.sources.clone(),
+        // One more than asked tells whether there is a next page.
+        limit: request.limit + 1,
+        scan_limit: SCAN_LIMIT + request.limit,
+    };
+    let filters = request.filters.clone();
+    let mut items = state
+        .store
+        .query_items(query, move |item| filters.keep(item))
+        .await?;
+    let next_url = if items.len() > request.limit {
+        items.truncate(request.limit);
+        items.last().map(|last| {
+            feed_url(
+                base,
+                &selector.name,
+                request.format,
+                &request.canonical_query,
+                Some(&Cursor::after_item(last)),
+            )
+        })
+    } else {
+        None
+    };
+    let before_text = request.before.map(|cursor| {
+        if cursor.row_id == i64::MAX {
+            cursor.published.to_string()
+        } else {
+            format!("{}_{}", cursor.published, cursor.row_id)
+        }
+    });
+    let updated = items
+        .iter()
+        .map(|item| item.updated.unwrap_or(item.published).max(item.published))
+        .max()
+        .or(Some(state.store.changed_at()).filter(|t| *t > 0))
+        .and_then(|t| Utc.timestamp_opt(t, 0).single())
+        .unwrap_or(now);
+    let document = FeedDocument {
+        title: format!("{} · regionfeed", selector.title),
+        description: format!("{}新闻，汇集自各地新闻源（regionfeed）", selector.title),
+        identity: format!("{}?{}", selector.name, request.canonical_query),
+        self_url: feed_url(
+            base,
+            &selector.name,
+            request.format,
+            &request.canonical_query,
+            before_text.as_deref(),
+        ),
+        home_url: format!("{base}/"),
+        next_url,
+        base_url: base.to_string(),
+        ttl_minutes: max_age.div_ceil(60),
+        updated,
+        items: &items,
+        opencc: request.opencc,
+    };
+    let format = request.format;
+    let text = render(format, &document);
+    // Compressing is CPU work; it happens once per data change and query.
+    tokio::task::spawn_blocking(move || RenderedBody::new(text))
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))
 }
 
 /// One entry of `GET /regions`.
@@ -387,21 +531,23 @@ async fn region_list(
     Ok(Json(list))
 }
 
-async fn index(State(state): State<Arc<PublishState>>, headers: HeaderMap) -> impl IntoResponse {
-    let base = base_url(&state, &headers);
-    let mut text = String::from("regionfeed: regional news feeds of China\n\n");
-    text.push_str(&format!("all regions     {base}/feeds/all.xml\n"));
-    text.push_str(&format!("national        {base}/feeds/national.xml\n"));
-    for region in REGIONS {
-        text.push_str(&format!(
-            "{:<15} {base}/feeds/{}.xml  {}\n",
-            region.slug, region.slug, region.name_simplified
-        ));
-    }
-    text.push_str(&format!(
-        "\nregion list with item counts (JSON): {base}/regions\n"
-    ));
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+async fn index(
+    State(state): State<Arc<PublishState>>,
+    headers: HeaderMap,
+) -> Result<Html<String>, AppError> {
+    let counts = state.store.region_counts().await?;
+    let states = state.store.source_states().await?;
+    let report = health::report(&state.sources, &states);
+    Ok(Html(pages::render_index(
+        &base_url(&state, &headers),
+        &counts,
+        &report,
+    )))
+}
+
+async fn opml(State(state): State<Arc<PublishState>>, headers: HeaderMap) -> Response {
+    let body = pages::render_opml(&base_url(&state, &headers), Utc::now());
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
 }
 
 #[cfg(test)]
@@ -428,79 +574,6 @@ mod tests {
         );
         assert!(
             matches!(resolve_selector("shanxii"), Err(AppError::NotFound(m)) if m.contains("/regions"))
-        );
-    }
-
-    #[test]
-    fn limits() {
-        assert_eq!(parse_limit(None).unwrap(), DEFAULT_LIMIT);
-        assert_eq!(parse_limit(Some("500")).unwrap(), 500);
-        for bad in ["0", "501", "-1", "ten", ""] {
-            assert!(
-                matches!(parse_limit(Some(bad)), Err(AppError::BadRequest(m)) if m.contains("1 to 500"))
-            );
-        }
-    }
-
-    #[test]
-    fn rendered_rss_has_what_readers_need() {
-        let item = StoredItem {
-            uid: "0b9f3c4e-1111-8222-8333-444455556666".into(),
-            source_id: "sx".into(),
-            source_url: Some("https://example.cn/sx.xml".into()),
-            source_title: Some("山西新闻".into()),
-            guid: None,
-            link: Some("https://example.cn/1".into()),
-            title: "太原 <初雪> & 降温".into(),
-            summary: Some("<p onclick=\"x()\">正文<script>alert(1)</script></p>".into()),
-            content: None,
-            author: Some("记者".into()),
-            published: 1_795_488_720,
-            first_seen: 1_795_488_800,
-            updated: None,
-            regions: vec!["shanxi".into()],
-        };
-        let selector = resolve_selector("shanxi").unwrap();
-        let xml = render_rss(
-            &selector,
-            &[item],
-            "http://h",
-            "http://h/feeds/shanxi.xml",
-            Utc::now(),
-        );
-        assert!(xml.contains("<title>山西 · regionfeed</title>"), "{xml}");
-        assert!(
-            xml.contains("<atom:link href=\"http://h/feeds/shanxi.xml\" rel=\"self\""),
-            "{xml}"
-        );
-        assert!(
-            xml.contains(
-                "<guid isPermaLink=\"false\">urn:uuid:0b9f3c4e-1111-8222-8333-444455556666</guid>"
-            ),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<source url=\"https://example.cn/sx.xml\">山西新闻</source>"),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<category domain=\"http://h/feeds/shanxi.xml\">山西</category>"),
-            "{xml}"
-        );
-        assert!(xml.contains("&lt;初雪&gt; &amp; 降温"), "{xml}");
-        assert!(
-            !xml.contains("<script") && !xml.contains("alert") && !xml.contains("onclick"),
-            "{xml}"
-        );
-        let parsed = feed_rs::parser::parse(xml.as_bytes()).unwrap();
-        assert_eq!(parsed.entries.len(), 1);
-        assert_eq!(
-            parsed.entries[0].title.as_ref().unwrap().content,
-            "太原 <初雪> & 降温"
-        );
-        assert_eq!(
-            parsed.entries[0].published.unwrap().timestamp(),
-            1_795_488_720
         );
     }
 }

@@ -6,6 +6,7 @@
 //! embedded and applied in order, tracked by `PRAGMA user_version`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ use crate::parse::ParsedItem;
 const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0001_initial.sql"),
     include_str!("store/migrations/0002_source_moves.sql"),
+    include_str!("store/migrations/0003_change_time.sql"),
 ];
 
 /// Why a database operation failed.
@@ -54,6 +56,15 @@ pub enum StoreError {
 pub struct Store {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    version: Arc<DataVersion>,
+}
+
+/// The change counter and time of the item data, mirrored in memory so HTTP can answer conditional
+/// requests without touching SQLite. This process is the only writer, so the mirror is exact.
+#[derive(Debug, Default)]
+struct DataVersion {
+    change_seq: AtomicI64,
+    changed_at: AtomicI64,
 }
 
 /// One entry to store, with the keys it is known by (strongest first) and its regions.
@@ -112,6 +123,9 @@ pub struct IngestSummary {
     pub updated: usize,
     /// Known items, unchanged.
     pub unchanged: usize,
+    /// Whether anything that output shows changed (items or source titles).
+    #[serde(skip)]
+    pub changed_data: bool,
 }
 
 /// A failed poll, for the source's status.
@@ -201,6 +215,8 @@ pub struct StoredItem {
     pub updated: Option<i64>,
     /// Region slugs.
     pub regions: Vec<String>,
+    /// Database row id: the tie-breaker of the paging cursor.
+    pub row_id: i64,
 }
 
 /// Which items a feed shows.
@@ -212,6 +228,36 @@ pub enum Selection {
     National,
     /// Items tagged with any of these slugs.
     Regions(Vec<String>),
+}
+
+/// What to read for a feed; the rest of the filtering is the caller's `keep`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemQuery {
+    /// Which items.
+    pub selection: Selection,
+    /// Only items published at or after this time (unix seconds).
+    pub since: Option<i64>,
+    /// Only items older than this cursor: (published, row id); `i64::MAX` as row id means any.
+    pub before: Option<(i64, i64)>,
+    /// Only items from these sources (empty: any).
+    pub sources: Vec<String>,
+    /// Most items returned.
+    pub limit: usize,
+    /// Most rows read while looking for `limit` matches.
+    pub scan_limit: usize,
+}
+
+impl Default for ItemQuery {
+    fn default() -> ItemQuery {
+        ItemQuery {
+            selection: Selection::All,
+            since: None,
+            before: None,
+            sources: Vec::new(),
+            limit: 50,
+            scan_limit: 5000,
+        }
+    }
 }
 
 /// Item count and newest item of one region (or `national`).
@@ -239,9 +285,14 @@ impl Store {
         migrate(&mut writer)?;
         let reader = Connection::open(path)?;
         configure(&reader)?;
+        let version = DataVersion::default();
+        let (change_seq, changed_at) = read_version(&reader)?;
+        version.change_seq.store(change_seq, Ordering::SeqCst);
+        version.changed_at.store(changed_at, Ordering::SeqCst);
         Ok(Store {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            version: Arc::new(version),
         })
     }
 
@@ -295,9 +346,25 @@ impl Store {
     /// Stores one successful poll in one transaction: new items inserted, edited ones updated in place,
     /// the source's state refreshed.
     pub async fn record_success(&self, poll: PollSuccess) -> Result<IngestSummary, StoreError> {
+        let version = self.version.clone();
         self.write(move |connection| {
             let transaction = connection.transaction()?;
-            let summary = store_items(&transaction, &poll)?;
+            let mut summary = store_items(&transaction, &poll)?;
+            // A new feed title shows in every item's attribution: it changes the output too.
+            if let Some(title) = &poll.feed_title {
+                let stored: Option<String> = transaction
+                    .query_row(
+                        "SELECT title FROM sources WHERE id = ?1",
+                        params![poll.source_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?
+                    .flatten();
+                if stored.as_deref() != Some(title.as_str()) && !summary.changed_data {
+                    next_change_seq(&transaction, poll.now)?;
+                    summary.changed_data = true;
+                }
+            }
             transaction.execute(
                 "INSERT INTO sources (id, url) VALUES (?1, '') ON CONFLICT (id) DO NOTHING",
                 params![poll.source_id],
@@ -327,6 +394,11 @@ impl Store {
                 ],
             )?;
             transaction.commit()?;
+            if summary.changed_data {
+                let (change_seq, changed_at) = read_version(connection)?;
+                version.change_seq.store(change_seq, Ordering::SeqCst);
+                version.changed_at.store(changed_at, Ordering::SeqCst);
+            }
             Ok(summary)
         })
         .await
@@ -409,54 +481,86 @@ impl Store {
         selection: Selection,
         limit: usize,
     ) -> Result<Vec<StoredItem>, StoreError> {
+        let query = ItemQuery {
+            selection,
+            limit,
+            ..ItemQuery::default()
+        };
+        self.query_items(query, |_| true).await
+    }
+
+    /// Items matching `query` and `keep`, newest first (published, then insertion order). At most
+    /// `query.scan_limit` rows are read, so a filter that matches little cannot make a request read all.
+    pub async fn query_items<F>(
+        &self,
+        query: ItemQuery,
+        keep: F,
+    ) -> Result<Vec<StoredItem>, StoreError>
+    where
+        F: Fn(&StoredItem) -> bool + Send + 'static,
+    {
         self.read(move |connection| {
-            let (filter, values): (String, Vec<String>) = match &selection {
-                Selection::All => (String::new(), Vec::new()),
-                Selection::National => (
-                    "WHERE NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
-                    Vec::new(),
+            let mut conditions: Vec<String> = Vec::new();
+            let mut values: Vec<rusqlite::types::Value> = Vec::new();
+            match &query.selection {
+                Selection::All => {}
+                Selection::National => conditions.push(
+                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
                 ),
-                Selection::Regions(slugs) => (
-                    format!(
-                        "WHERE i.id IN (SELECT item_id FROM item_regions WHERE region IN ({}))",
+                Selection::Regions(slugs) => {
+                    conditions.push(format!(
+                        "i.id IN (SELECT item_id FROM item_regions WHERE region IN ({}))",
                         vec!["?"; slugs.len().max(1)].join(", ")
-                    ),
-                    if slugs.is_empty() { vec![String::new()] } else { slugs.clone() },
-                ),
+                    ));
+                    values.extend(slugs.iter().cloned().map(Into::into));
+                    if slugs.is_empty() {
+                        values.push(String::new().into());
+                    }
+                }
+            }
+            if let Some(since) = query.since {
+                conditions.push("i.published >= ?".into());
+                values.push(since.into());
+            }
+            if let Some((published, id)) = query.before {
+                conditions.push("(i.published < ? OR (i.published = ? AND i.id < ?))".into());
+                values.extend([published.into(), published.into(), id.into()]);
+            }
+            if !query.sources.is_empty() {
+                conditions.push(format!(
+                    "i.source_id IN ({})",
+                    vec!["?"; query.sources.len()].join(", ")
+                ));
+                values.extend(query.sources.iter().cloned().map(Into::into));
+            }
+            let filter = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
             };
+            let scan_limit = query.scan_limit.max(query.limit);
             let sql = format!(
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
-                        (SELECT group_concat(region, ' ') FROM item_regions r WHERE r.item_id = i.id)
+                        (SELECT group_concat(region, ' ') FROM item_regions r WHERE r.item_id = i.id),
+                        i.id
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
                  ORDER BY i.published DESC, i.id DESC
-                 LIMIT {limit}"
+                 LIMIT {scan_limit}"
             );
-            let mut statement = connection.prepare(&sql)?;
-            let items = statement
-                .query_map(params_from_iter(values.iter()), |row| {
-                    let regions: Option<String> = row.get(13)?;
-                    Ok(StoredItem {
-                        uid: row.get(0)?,
-                        source_id: row.get(1)?,
-                        source_url: row.get(2)?,
-                        source_title: row.get(3)?,
-                        guid: row.get(4)?,
-                        link: row.get(5)?,
-                        title: row.get(6)?,
-                        summary: row.get(7)?,
-                        content: row.get(8)?,
-                        author: row.get(9)?,
-                        published: row.get(10)?,
-                        first_seen: row.get(11)?,
-                        updated: row.get(12)?,
-                        regions: regions
-                            .map(|r| r.split(' ').map(str::to_string).collect())
-                            .unwrap_or_default(),
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut statement = connection.prepare_cached(&sql)?;
+            let mut rows = statement.query(params_from_iter(values.iter()))?;
+            let mut items = Vec::with_capacity(query.limit.min(512));
+            while let Some(row) = rows.next()? {
+                let item = stored_item_from_row(row)?;
+                if keep(&item) {
+                    items.push(item);
+                    if items.len() >= query.limit {
+                        break;
+                    }
+                }
+            }
             Ok(items)
         })
         .await
@@ -487,16 +591,15 @@ impl Store {
         .await
     }
 
-    /// The number that grows with every write of items; equal numbers mean equal item data.
-    pub async fn change_seq(&self) -> Result<i64, StoreError> {
-        self.read(|connection| {
-            Ok(connection.query_row(
-                "SELECT value FROM meta WHERE key = 'change_seq'",
-                [],
-                |row| row.get(0),
-            )?)
-        })
-        .await
+    /// The number that grows with every change of what output shows; equal numbers mean equal data.
+    /// Read from memory: no database access.
+    pub fn change_seq(&self) -> i64 {
+        self.version.change_seq.load(Ordering::SeqCst)
+    }
+
+    /// When the data behind `change_seq` last changed, unix seconds (0 before any item).
+    pub fn changed_at(&self) -> i64 {
+        self.version.changed_at.load(Ordering::SeqCst)
     }
 
     /// Checks that the database answers.
@@ -507,6 +610,29 @@ impl Store {
         })
         .await
     }
+}
+
+fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
+    let regions: Option<String> = row.get(13)?;
+    Ok(StoredItem {
+        uid: row.get(0)?,
+        source_id: row.get(1)?,
+        source_url: row.get(2)?,
+        source_title: row.get(3)?,
+        guid: row.get(4)?,
+        link: row.get(5)?,
+        title: row.get(6)?,
+        summary: row.get(7)?,
+        content: row.get(8)?,
+        author: row.get(9)?,
+        published: row.get(10)?,
+        first_seen: row.get(11)?,
+        updated: row.get(12)?,
+        regions: regions
+            .map(|r| r.split(' ').map(str::to_string).collect())
+            .unwrap_or_default(),
+        row_id: row.get(14)?,
+    })
 }
 
 const SOURCE_COLUMNS: &str =
@@ -563,12 +689,27 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn next_change_seq(connection: &Connection) -> Result<i64, StoreError> {
+fn next_change_seq(connection: &Connection, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    connection.execute(
+        "UPDATE meta SET value = max(value, ?1) WHERE key = 'changed_at'",
+        params![now.timestamp()],
+    )?;
     Ok(connection.query_row(
         "UPDATE meta SET value = value + 1 WHERE key = 'change_seq' RETURNING value",
         [],
         |row| row.get(0),
     )?)
+}
+
+fn read_version(connection: &Connection) -> Result<(i64, i64), StoreError> {
+    let value = |key: &str| -> Result<i64, StoreError> {
+        Ok(connection.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            params![key],
+            |row| row.get(0),
+        )?)
+    };
+    Ok((value("change_seq")?, value("changed_at")?))
 }
 
 /// The stored form of an identity key: scoped to its source, hashed to 16 bytes.
@@ -600,6 +741,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
          ON CONFLICT (item_id, region) DO NOTHING",
     )?;
     let mut change_seq: Option<i64> = None;
+    let mut changed_data = false;
     let now = poll.now.timestamp();
     for new_item in &poll.items {
         let item = &new_item.item;
@@ -628,7 +770,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 } else {
                     let seq = match change_seq {
                         Some(seq) => seq,
-                        None => *change_seq.insert(next_change_seq(connection)?),
+                        None => *change_seq.insert(next_change_seq(connection, poll.now)?),
                     };
                     // A date we invented (first-seen, clamped) never replaces a stored one.
                     connection.prepare_cached(
@@ -655,13 +797,14 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                         ],
                     )?;
                     summary.updated += 1;
+                    changed_data = true;
                 }
                 item_id
             }
             None => {
                 let seq = match change_seq {
                     Some(seq) => seq,
-                    None => *change_seq.insert(next_change_seq(connection)?),
+                    None => *change_seq.insert(next_change_seq(connection, poll.now)?),
                 };
                 let first_key = new_item.keys.first().map(String::as_str).unwrap_or("");
                 let uid = stable_item_id(&poll.source_id, first_key);
@@ -687,6 +830,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                     ],
                 )?;
                 summary.new += 1;
+                changed_data = true;
                 let item_id = connection.last_insert_rowid();
                 for tag in &new_item.regions {
                     insert_region.execute(params![
@@ -704,6 +848,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
             insert_key.execute(params![key_hash, item_id])?;
         }
     }
+    summary.changed_data = changed_data;
     Ok(summary)
 }
 
@@ -771,23 +916,9 @@ mod tests {
             "shanxi",
         );
         let summary = store.record_success(first.clone()).await.unwrap();
-        assert_eq!(
-            summary,
-            IngestSummary {
-                new: 2,
-                updated: 0,
-                unchanged: 0
-            }
-        );
+        assert_eq!((summary.new, summary.updated, summary.unchanged), (2, 0, 0));
         let again = store.record_success(first).await.unwrap();
-        assert_eq!(
-            again,
-            IngestSummary {
-                new: 0,
-                updated: 0,
-                unchanged: 2
-            }
-        );
+        assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
         let before = store
             .feed_items(Selection::Regions(vec!["shanxi".into()]), 10)
             .await
@@ -795,14 +926,7 @@ mod tests {
 
         let edited = poll("sx", vec![item("https://x.cn/1", "山西晋中初雪")], "shanxi");
         let summary = store.record_success(edited).await.unwrap();
-        assert_eq!(
-            summary,
-            IngestSummary {
-                new: 0,
-                updated: 1,
-                unchanged: 0
-            }
-        );
+        assert_eq!((summary.new, summary.updated, summary.unchanged), (0, 1, 0));
         let after = store
             .feed_items(Selection::Regions(vec!["shanxi".into()]), 10)
             .await
@@ -904,6 +1028,7 @@ mod tests {
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.feed_items(Selection::All, 10).await.unwrap().len(), 1);
-        assert!(store.change_seq().await.unwrap() >= 1);
+        assert!(store.change_seq() >= 1);
+        assert!(store.changed_at() > 0);
     }
 }

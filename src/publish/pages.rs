@@ -1,0 +1,255 @@
+//! The human-facing pages: the HTML index (every region, its feeds and its sources' health) and the OPML
+//! list of every region feed. Pure: data in, text out; every value is escaped.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+
+use crate::health::RegionHealth;
+use crate::regions::{self, NATIONAL, Region};
+use crate::store::RegionCount;
+
+/// Geographic groups used in the OPML file and the index page, in display order.
+pub const AREAS: &[(&str, &str, &[&str])] = &[
+    (
+        "华北",
+        "North China",
+        &["beijing", "tianjin", "hebei", "shanxi", "neimenggu"],
+    ),
+    ("东北", "Northeast", &["liaoning", "jilin", "heilongjiang"]),
+    (
+        "华东",
+        "East China",
+        &[
+            "shanghai", "jiangsu", "zhejiang", "anhui", "fujian", "jiangxi", "shandong",
+        ],
+    ),
+    ("华中", "Central China", &["henan", "hubei", "hunan"]),
+    ("华南", "South China", &["guangdong", "guangxi", "hainan"]),
+    (
+        "西南",
+        "Southwest",
+        &["chongqing", "sichuan", "guizhou", "yunnan", "xizang"],
+    ),
+    (
+        "西北",
+        "Northwest",
+        &[
+            "shaanxi", "gansu", "qinghai", "ningxia", "xinjiang", "bingtuan",
+        ],
+    ),
+    (
+        "港澳台",
+        "Hong Kong, Macao, Taiwan",
+        &["xianggang", "aomen", "taiwan"],
+    ),
+];
+
+/// Escapes text for HTML and XML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// `shaanxi` → `Shaanxi`.
+pub fn pinyin_name(slug: &str) -> String {
+    let mut chars = slug.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+fn feed_links(base: &str, slug: &str) -> String {
+    format!(
+        "<a href=\"{base}/feeds/{slug}.xml\">RSS</a> · <a href=\"{base}/feeds/{slug}.atom\">Atom</a> · <a href=\"{base}/feeds/{slug}.json\">JSON</a>",
+        base = escape(base),
+        slug = escape(slug)
+    )
+}
+
+fn time_text(unix_seconds: Option<i64>) -> String {
+    unix_seconds
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// The HTML index page: every region with its item count, newest item, feed links and sources.
+pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth]) -> String {
+    let count_of = |slugs: &[&str]| {
+        let matching = counts.iter().filter(|c| slugs.contains(&c.region.as_str()));
+        let items: i64 = matching.clone().map(|c| c.items).sum();
+        (items, matching.filter_map(|c| c.newest).max())
+    };
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>regionfeed · 地区新闻订阅</title>\n<style>\n\
+         body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}\n\
+         table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\n\
+         .failing{color:#a00}.ok{color:#070}small{color:#555}\n</style>\n</head>\n<body>\n\
+         <h1>regionfeed · 地区新闻订阅</h1>\n",
+    );
+    let _ = writeln!(
+        html,
+        "<p>每个省级地区一个订阅源（RSS、Atom、JSON Feed）。一次订阅全部：<a href=\"{0}/opml\">OPML</a> · 全部地区：{1} · 全国：{2}</p>",
+        escape(base),
+        feed_links(base, "all"),
+        feed_links(base, NATIONAL)
+    );
+    html.push_str("<table>\n<thead><tr><th>地区</th><th>条目</th><th>最新（北京时间）</th><th>订阅</th><th>来源</th></tr></thead>\n<tbody>\n");
+    let mut row = |slug: &str, name: &str, items: i64, newest: Option<i64>| {
+        let sources = health
+            .iter()
+            .find(|group| group.region == slug)
+            .map(|group| {
+                group
+                    .sources
+                    .iter()
+                    .map(|source| {
+                        let class = if source.status == "ok" {
+                            "ok"
+                        } else {
+                            "failing"
+                        };
+                        let since = match (&source.error_class, &source.last_success) {
+                            (Some(error), Some(last_ok)) => {
+                                format!(" ({error}; last ok {last_ok})")
+                            }
+                            (Some(error), None) => format!(" ({error})"),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{} <span class=\"{class}\">{}</span><small>{}</small>",
+                            escape(source.title.as_deref().unwrap_or(&source.id)),
+                            escape(source.status),
+                            escape(&since)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            html,
+            "<tr id=\"{slug}\"><td>{name} <small>{pinyin}</small></td><td>{items}</td><td>{newest}</td><td>{links}</td><td>{sources}</td></tr>",
+            slug = escape(slug),
+            name = escape(name),
+            pinyin = escape(&pinyin_name(slug)),
+            newest = escape(&time_text(newest)),
+            links = feed_links(base, slug),
+        );
+    };
+    for (_, _, slugs) in AREAS {
+        for slug in *slugs {
+            let Some(region) = regions::by_slug(slug) else {
+                continue;
+            };
+            let (items, newest) = count_of(&regions::with_descendants(region.slug));
+            row(region.slug, region.name_simplified, items, newest);
+        }
+    }
+    let (items, newest) = count_of(&[NATIONAL]);
+    row(NATIONAL, "全国", items, newest);
+    html.push_str("</tbody>\n</table>\n");
+    let _ = writeln!(
+        html,
+        "<p><small>JSON: <a href=\"{0}/regions\">/regions</a> · <a href=\"{0}/sources\">/sources</a> · regionfeed {1}</small></p>",
+        escape(base),
+        env!("CARGO_PKG_VERSION")
+    );
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+fn opml_outline(base: &str, region: &Region) -> String {
+    let text = format!("{} {}", region.name_simplified, pinyin_name(region.slug));
+    format!(
+        "      <outline type=\"rss\" text=\"{text}\" title=\"{text}\" xmlUrl=\"{base}/feeds/{slug}.xml\" htmlUrl=\"{base}/#{slug}\"/>\n",
+        text = escape(&text),
+        base = escape(base),
+        slug = region.slug
+    )
+}
+
+/// OPML 2.0 listing every region feed, grouped by area, so a reader can subscribe to all at once.
+pub fn render_opml(base: &str, now: DateTime<Utc>) -> String {
+    let mut opml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
+    let _ = write!(
+        opml,
+        "  <head>\n    <title>regionfeed 地区新闻 Regional news of China</title>\n    <dateCreated>{}</dateCreated>\n    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n",
+        now.format("%a, %d %b %Y %H:%M:%S GMT")
+    );
+    for (name, english, slugs) in AREAS {
+        let text = escape(&format!("{name} {english}"));
+        let _ = writeln!(opml, "    <outline text=\"{text}\" title=\"{text}\">");
+        for slug in *slugs {
+            if let Some(region) = regions::by_slug(slug) {
+                opml.push_str(&opml_outline(base, region));
+            }
+        }
+        opml.push_str("    </outline>\n");
+    }
+    let _ = writeln!(
+        opml,
+        "    <outline type=\"rss\" text=\"全国 National\" title=\"全国 National\" xmlUrl=\"{0}/feeds/national.xml\" htmlUrl=\"{0}/\"/>",
+        escape(base)
+    );
+    opml.push_str("  </body>\n</opml>\n");
+    opml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regions::REGIONS;
+
+    #[test]
+    fn areas_cover_every_region_once() {
+        let mut listed: Vec<&str> = AREAS
+            .iter()
+            .flat_map(|(_, _, slugs)| slugs.iter().copied())
+            .collect();
+        listed.sort_unstable();
+        let mut all: Vec<&str> = REGIONS.iter().map(|r| r.slug).collect();
+        all.sort_unstable();
+        assert_eq!(listed, all);
+    }
+
+    #[test]
+    fn opml_lists_every_region_feed() {
+        let opml = render_opml("http://h", Utc::now());
+        for region in REGIONS {
+            assert!(
+                opml.contains(&format!("xmlUrl=\"http://h/feeds/{}.xml\"", region.slug)),
+                "{}",
+                region.slug
+            );
+        }
+        assert!(opml.contains("text=\"陕西 Shaanxi\"") && opml.contains("text=\"山西 Shanxi\""));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
