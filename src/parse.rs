@@ -233,18 +233,28 @@ fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
     }
 }
 
-/// Folds white space (titles from Chinese feeds carry `\n　　` indents) and drops markup from titles.
+/// Folds white space (titles from Chinese feeds carry `\n　　` indents) and drops markup tags from titles.
+/// Only what looks like a tag (`<` then an ASCII letter, `/` or `!`, up to `>`) is dropped, so a title that
+/// really says `<&>` or `<初雪>` keeps it.
 fn clean_text(text: &str) -> String {
     let mut without_tags = String::with_capacity(text.len());
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => without_tags.push(c),
-            _ => {}
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        without_tags.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let looks_like_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>') {
+            Some(end) if looks_like_tag => rest = &after[end + 1..],
+            _ => {
+                without_tags.push('<');
+                rest = after;
+            }
         }
     }
+    without_tags.push_str(rest);
     without_tags
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -344,6 +354,14 @@ mod tests {
         let bytes = encoding_rs::GB18030.encode(&xml).0.into_owned();
         let feed = parse_feed(&bytes, Some("text/xml; charset=gbk"), &options()).unwrap();
         assert_eq!(feed.items[0].title, "山西晋中迎来初雪");
+    }
+
+    #[test]
+    fn titles_lose_tags_but_keep_angle_brackets_that_are_text() {
+        assert_eq!(clean_text("<b>山西</b> 初雪"), "山西 初雪");
+        assert_eq!(clean_text("晋中 <&> 特殊字符"), "晋中 <&> 特殊字符");
+        assert_eq!(clean_text("太原 <初雪> & 1 < 2"), "太原 <初雪> & 1 < 2");
+        assert_eq!(clean_text("a <!-- note --> b\n　　c"), "a b c");
     }
 
     #[test]

@@ -97,8 +97,8 @@ pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth])
         (items, matching.filter_map(|c| c.newest).max())
     };
     let mut html = String::from(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <title>regionfeed · 地区新闻订阅</title>\n<style>\n\
          body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}\n\
          table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\n\
@@ -142,7 +142,7 @@ pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth])
                         )
                     })
                     .collect::<Vec<_>>()
-                    .join("<br>")
+                    .join("<br/>")
             })
             .unwrap_or_default();
         let _ = writeln!(
