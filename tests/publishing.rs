@@ -477,7 +477,10 @@ fn well_formed_links(text: &str) -> Vec<String> {
             if matches!(attribute.key.as_ref(), b"href" | b"xmlUrl") {
                 links.push(
                     attribute
-                        .decode_and_unescape_value(reader.decoder())
+                        .decoded_and_normalized_value(
+                            quick_xml::XmlVersion::Implicit1_0,
+                            reader.decoder(),
+                        )
                         .unwrap()
                         .into_owned(),
                 );
