@@ -20,7 +20,18 @@ use regionfeed::ingest::PollOutcome;
 use regionfeed::parse::{ParseOptions, parse_feed};
 use regionfeed::store::{NewItem, PollSuccess, RegionTag, Store};
 
-const RUNS: usize = 5;
+/// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
+static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+fn runs() -> usize {
+    *RUNS_OVERRIDE.get_or_init(|| {
+        std::env::var("BENCH_RUNS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(5)
+    })
+}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,11 +39,15 @@ fn main() -> anyhow::Result<()> {
         Some("serve-feeds") => serve_feeds(args[1].parse()?, args[2].parse()?),
         Some("ingest") => ingest_scenario(),
         Some("poll-cycle") => poll_cycle_scenario(),
+        Some("serve") => serve_scenario(),
         None | Some("all") => {
             ingest_scenario()?;
-            poll_cycle_scenario()
+            poll_cycle_scenario()?;
+            serve_scenario()
         }
-        Some(other) => anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle or all"),
+        Some(other) => {
+            anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle, serve or all")
+        }
     }
 }
 
@@ -204,7 +219,8 @@ fn ingest_scenario() -> anyhow::Result<()> {
     const N_ITEMS: usize = 100;
     let total = N_FEEDS * N_ITEMS;
     println!(
-        "== ingest: {N_FEEDS} feeds × {N_ITEMS} items = {total} items (1/3 GB18030), {RUNS} runs"
+        "== ingest: {N_FEEDS} feeds × {N_ITEMS} items = {total} items (1/3 GB18030), {} runs",
+        runs()
     );
     let feeds: Vec<Vec<u8>> = (0..N_FEEDS)
         .map(|i| synthetic_feed(i, N_ITEMS, 7))
@@ -216,7 +232,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
 
     // Baseline (a): feed-rs parsing the same bytes (declaration-driven decoding, its defaults).
     let mut raw_parse = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         let start = Instant::now();
         let mut n = 0;
         for feed in &feeds {
@@ -232,7 +248,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
         .map(|feed| parse_feed(feed, None, &options(now)).unwrap())
         .collect();
     let mut raw_insert = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         let dir = tempfile::tempdir()?;
         let connection = rusqlite::Connection::open(dir.path().join("raw.db"))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
@@ -276,7 +292,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
     // regionfeed: decode + parse + identity + store (one transaction per feed, as a poll does).
     let mut ours = Vec::new();
     let mut ours_store_only = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..runs() {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("ours.db"))?;
         let start = Instant::now();
@@ -397,7 +413,7 @@ fn poll_cycles(address: &str, n_sources: usize) -> anyhow::Result<()> {
 
         let mut walls = Vec::new();
         let mut cpus = Vec::new();
-        for _ in 0..RUNS {
+        for _ in 0..runs() {
             let start_cpu = cpu_seconds();
             let start = Instant::now();
             let reports = daemon.poll_all().await;
@@ -412,7 +428,7 @@ fn poll_cycles(address: &str, n_sources: usize) -> anyhow::Result<()> {
         let client = reqwest::Client::new();
         let mut base_walls = Vec::new();
         let mut base_cpus = Vec::new();
-        for _ in 0..RUNS {
+        for _ in 0..runs() {
             let start_cpu = cpu_seconds();
             let start = Instant::now();
             let semaphore = Arc::new(tokio::sync::Semaphore::new(16));
@@ -454,6 +470,219 @@ where
     let start = Instant::now();
     let _ = work().await;
     (start.elapsed().as_secs_f64(), cpu_seconds() - start_cpu)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenario 4: serving, against nginx serving the same bytes, server on core 0 and wrk on core 1
+
+fn command_exists(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// Runs wrk pinned to core 1 for `seconds`; returns requests/s.
+fn wrk(
+    url: &str,
+    headers: &[&str],
+    script: Option<&std::path::Path>,
+    seconds: u32,
+) -> anyhow::Result<f64> {
+    let mut command = Command::new("taskset");
+    command.args(["-c", "1", "wrk", "-t1", "-c32", &format!("-d{seconds}s")]);
+    for header in headers {
+        command.args(["-H", header]);
+    }
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    command.arg(url);
+    let output = command.output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        !text.contains("Non-2xx") || headers.iter().any(|h| h.starts_with("If-None-Match")),
+        "wrk saw errors: {text}"
+    );
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk output: {text}"))
+}
+
+fn pin_current_thread_to_core(core: usize) {
+    // SAFETY: a zeroed cpu_set_t is valid; CPU_SET writes within it; sched_setaffinity reads it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(core, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+fn serve_scenario() -> anyhow::Result<()> {
+    println!(
+        "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of 3 s",
+        runs()
+    );
+    if !(command_exists("nginx") && command_exists("wrk") && command_exists("taskset")) {
+        println!(
+            "  skipped: needs nginx, wrk and taskset (apt-get install nginx-light wrk util-linux; bench/run.sh does it)"
+        );
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    // Threads created from here on (the runtime's workers and blocking pool) inherit core 0.
+    pin_current_thread_to_core(0);
+    let config_path = dir.path().join("serve.toml");
+    std::fs::write(
+        &config_path,
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"serve.db\"\n[[source]]\nid = \"sx\"\nurl = \"http://127.0.0.1:9/sx.xml\"\nregion = \"shanxi\"\n",
+    )?;
+    let config = regionfeed::config::load(&config_path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let (daemon, address) = runtime.block_on(async {
+        let store = Store::open(&dir.path().join("serve.db"))?;
+        let parsed = parse_feed(&synthetic_feed(0, 50, 3), None, &options(now))?;
+        let items = parsed
+            .items
+            .into_iter()
+            .map(|item| NewItem {
+                keys: item_keys(&item, false),
+                item,
+                regions: vec![RegionTag {
+                    region: "shanxi".into(),
+                    origin: "source".into(),
+                    evidence: None,
+                }],
+            })
+            .collect();
+        store
+            .record_success(PollSuccess {
+                source_id: "sx".into(),
+                now,
+                status: 200,
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+                feed_title: Some("山西".into()),
+                feed_link: None,
+                moved_to: None,
+                items,
+            })
+            .await?;
+        drop(store);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let daemon = app::start(config, listener, Polling::OnDemand).await?;
+        anyhow::Ok((daemon, address))
+    })?;
+    let feed_url = format!("http://{address}/feeds/shanxi.xml");
+
+    // The same bytes for nginx: identity and precompressed gzip.
+    let (identity, etag) = runtime.block_on(async {
+        let client = reqwest::Client::builder().no_gzip().build()?;
+        let response = client.get(&feed_url).send().await?;
+        let etag = response.headers()["etag"].to_str()?.to_string();
+        anyhow::Ok((response.bytes().await?, etag))
+    })?;
+    let root = dir.path().join("www");
+    std::fs::create_dir_all(root.join("feeds"))?;
+    std::fs::write(root.join("feeds/shanxi.xml"), &identity)?;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(&identity)?;
+    std::fs::write(root.join("feeds/shanxi.xml.gz"), encoder.finish()?)?;
+    println!("  feed: {} bytes identity", identity.len());
+    let nginx_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let prefix = dir.path().join("nginx");
+    std::fs::create_dir_all(prefix.join("logs"))?;
+    std::fs::write(
+        prefix.join("nginx.conf"),
+        format!(
+            "worker_processes 1;\ndaemon off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log;\n\
+             events {{ worker_connections 1024; }}\nhttp {{\n access_log off;\n \
+             client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy; fastcgi_temp_path {prefix}/fastcgi;\n \
+             uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;\n \
+             server {{\n  listen 127.0.0.1:{nginx_port};\n  root {root};\n  gzip_static on;\n  \
+             types {{ application/rss+xml xml; }}\n }}\n}}\n",
+            prefix = prefix.display(),
+            root = root.display()
+        ),
+    )?;
+    let mut nginx = Command::new("taskset")
+        .args(["-c", "0", "nginx", "-p"])
+        .arg(&prefix)
+        .arg("-c")
+        .arg(prefix.join("nginx.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    std::thread::sleep(Duration::from_millis(500));
+    let nginx_url = format!("http://127.0.0.1:{nginx_port}/feeds/shanxi.xml");
+    let nginx_etag = runtime.block_on(async {
+        let response = reqwest::Client::builder()
+            .no_gzip()
+            .build()?
+            .get(&nginx_url)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == 200,
+            "nginx answered {}",
+            response.status()
+        );
+        anyhow::Ok(response.headers()["etag"].to_str()?.to_string())
+    });
+    let result = nginx_etag.and_then(|nginx_etag| {
+        let script = dir.path().join("uncached.lua");
+        std::fs::write(
+            &script,
+            "counter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, \"/feeds/shanxi.xml?filter_title=%E6%96%B0&since=\" .. counter)\nend\n",
+        )?;
+        let gzip = "Accept-Encoding: gzip";
+        let ours_inm = format!("If-None-Match: {etag}");
+        let nginx_inm = format!("If-None-Match: {nginx_etag}");
+        let cases: Vec<(&str, String, Vec<&str>, Option<&std::path::Path>, String, Vec<&str>)> = vec![
+            ("cached feed, identity", feed_url.clone(), vec![], None, nginx_url.clone(), vec![]),
+            ("cached feed, gzip", feed_url.clone(), vec![gzip], None, nginx_url.clone(), vec![gzip]),
+            ("304 answers", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![&nginx_inm]),
+            ("304 vs nginx 200 gzip", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![gzip]),
+            ("uncached filtered query vs nginx identity", format!("http://{address}"), vec![], Some(script.as_path()), nginx_url.clone(), vec![]),
+        ];
+        for (label, ours_url, ours_headers, ours_script, theirs_url, theirs_headers) in cases {
+            let mut ours = Vec::new();
+            let mut theirs = Vec::new();
+            for _ in 0..runs() {
+                ours.push(wrk(&ours_url, &ours_headers, ours_script, 3)?);
+                theirs.push(wrk(&theirs_url, &theirs_headers, None, 3)?);
+            }
+            let (ours_median, ours_min, ours_max) = summary(&mut ours);
+            let (theirs_median, theirs_min, theirs_max) = summary(&mut theirs);
+            println!(
+                "  {label:<42} regionfeed {ours_median:>8.0} req/s ({ours_min:.0}–{ours_max:.0})  nginx {theirs_median:>8.0} req/s ({theirs_min:.0}–{theirs_max:.0})  ratio {:.2}×",
+                ours_median / theirs_median
+            );
+        }
+        anyhow::Ok(())
+    });
+    // SIGTERM lets the nginx master stop its worker; SIGKILL would orphan it.
+    let _ = Command::new("kill")
+        .args(["-TERM", &nginx.id().to_string()])
+        .status();
+    let _ = nginx.wait();
+    let (hits, renders) = daemon.render_counts();
+    println!(
+        "  render cache: {hits} hits, {renders} renders; peak RSS (harness + server): {:.1} MiB",
+        peak_rss_mib()
+    );
+    runtime.block_on(daemon.shutdown(Duration::from_secs(5)))?;
+    result
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -340,6 +340,11 @@ async fn filters_select_items_and_bad_ones_are_400() {
     assert_eq!(titles(body), vec!["西安地铁开通", "延安苹果丰收"]);
     let (_, body) = get(&daemon, "/feeds/shaanxi.xml?opencc=s2t").await;
     assert!(titles(body).contains(&"延安蘋果豐收".to_string()));
+    // filter_time counts back from now: nothing is a minute old, everything is within ten years.
+    let (_, body) = get(&daemon, "/feeds/shaanxi.xml?filter_time=60").await;
+    assert!(titles(body).is_empty());
+    let (_, body) = get(&daemon, "/feeds/shaanxi.xml?filter_time=315360000").await;
+    assert_eq!(titles(body).len(), 2);
     // Unknown parameters are ignored.
     let (status, _) = get(&daemon, "/feeds/shaanxi.xml?utm_source=x").await;
     assert_eq!(status, 200);
