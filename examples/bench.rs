@@ -519,6 +519,36 @@ fn pin_current_thread_to_core(core: usize) {
     }
 }
 
+/// One serve measurement: our URL and headers (and wrk script) against nginx's.
+struct ServeCase<'a> {
+    label: &'a str,
+    ours_url: String,
+    ours_headers: Vec<&'a str>,
+    ours_script: Option<&'a std::path::Path>,
+    theirs_url: String,
+    theirs_headers: Vec<&'a str>,
+}
+
+impl<'a> ServeCase<'a> {
+    fn new(
+        label: &'a str,
+        ours_url: String,
+        ours_headers: Vec<&'a str>,
+        ours_script: Option<&'a std::path::Path>,
+        theirs_url: String,
+        theirs_headers: Vec<&'a str>,
+    ) -> ServeCase<'a> {
+        ServeCase {
+            label,
+            ours_url,
+            ours_headers,
+            ours_script,
+            theirs_url,
+            theirs_headers,
+        }
+    }
+}
+
 fn serve_scenario() -> anyhow::Result<()> {
     println!(
         "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of 3 s",
@@ -648,14 +678,14 @@ fn serve_scenario() -> anyhow::Result<()> {
         let gzip = "Accept-Encoding: gzip";
         let ours_inm = format!("If-None-Match: {etag}");
         let nginx_inm = format!("If-None-Match: {nginx_etag}");
-        let cases: Vec<(&str, String, Vec<&str>, Option<&std::path::Path>, String, Vec<&str>)> = vec![
-            ("cached feed, identity", feed_url.clone(), vec![], None, nginx_url.clone(), vec![]),
-            ("cached feed, gzip", feed_url.clone(), vec![gzip], None, nginx_url.clone(), vec![gzip]),
-            ("304 answers", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![&nginx_inm]),
-            ("304 vs nginx 200 gzip", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![gzip]),
-            ("uncached filtered query vs nginx identity", format!("http://{address}"), vec![], Some(script.as_path()), nginx_url.clone(), vec![]),
+        let cases: Vec<ServeCase> = vec![
+            ServeCase::new("cached feed, identity", feed_url.clone(), vec![], None, nginx_url.clone(), vec![]),
+            ServeCase::new("cached feed, gzip", feed_url.clone(), vec![gzip], None, nginx_url.clone(), vec![gzip]),
+            ServeCase::new("304 answers", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![&nginx_inm]),
+            ServeCase::new("304 vs nginx 200 gzip", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![gzip]),
+            ServeCase::new("uncached filtered query vs nginx identity", format!("http://{address}"), vec![], Some(script.as_path()), nginx_url.clone(), vec![]),
         ];
-        for (label, ours_url, ours_headers, ours_script, theirs_url, theirs_headers) in cases {
+        for ServeCase { label, ours_url, ours_headers, ours_script, theirs_url, theirs_headers } in cases {
             let mut ours = Vec::new();
             let mut theirs = Vec::new();
             for _ in 0..runs() {
