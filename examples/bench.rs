@@ -15,10 +15,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
 use regionfeed::app::{self, Polling};
-use regionfeed::identity::{item_keys, trustworthy_guids};
-use regionfeed::ingest::PollOutcome;
+use regionfeed::ingest::{PollOutcome, items_to_store};
 use regionfeed::parse::{ParseOptions, parse_feed};
-use regionfeed::store::{NewItem, PollSuccess, RegionTag, Store};
+use regionfeed::store::{PollSuccess, RegionTag, Store};
 
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -299,21 +298,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
         let mut store_seconds = 0.0;
         for (index, feed) in feeds.iter().enumerate() {
             let parsed = parse_feed(feed, None, &options(now))?;
-            let trusted = trustworthy_guids(&parsed.items);
-            let items = parsed
-                .items
-                .into_iter()
-                .zip(trusted)
-                .map(|(item, trusted)| NewItem {
-                    keys: item_keys(&item, trusted),
-                    item,
-                    regions: vec![RegionTag {
-                        region: "shanxi".into(),
-                        origin: "source".into(),
-                        evidence: None,
-                    }],
-                })
-                .collect();
+            let items = items_to_store(parsed.items, &shanxi_tag());
             let store_start = Instant::now();
             let summary = runtime.block_on(store.record_success(PollSuccess {
                 source_id: format!("f{index}"),
@@ -356,6 +341,14 @@ fn ingest_scenario() -> anyhow::Result<()> {
     );
     println!("  peak RSS so far: {:.1} MiB", peak_rss_mib());
     Ok(())
+}
+
+fn shanxi_tag() -> Vec<RegionTag> {
+    vec![RegionTag {
+        region: "shanxi".into(),
+        origin: "source".into(),
+        evidence: None,
+    }]
 }
 
 fn options(now: chrono::DateTime<Utc>) -> ParseOptions {
@@ -577,19 +570,7 @@ fn serve_scenario() -> anyhow::Result<()> {
     let (daemon, address) = runtime.block_on(async {
         let store = Store::open(&dir.path().join("serve.db"))?;
         let parsed = parse_feed(&synthetic_feed(0, 50, 3), None, &options(now))?;
-        let items = parsed
-            .items
-            .into_iter()
-            .map(|item| NewItem {
-                keys: item_keys(&item, false),
-                item,
-                regions: vec![RegionTag {
-                    region: "shanxi".into(),
-                    origin: "source".into(),
-                    evidence: None,
-                }],
-            })
-            .collect();
+        let items = items_to_store(parsed.items, &shanxi_tag());
         store
             .record_success(PollSuccess {
                 source_id: "sx".into(),

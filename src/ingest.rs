@@ -18,7 +18,7 @@ use url::Url;
 use crate::config::SourceConfig;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::identity::{item_keys, trustworthy_guids};
-use crate::parse::{ParseOptions, parse_feed};
+use crate::parse::{ParseOptions, ParsedItem, parse_feed};
 use crate::store::{
     IngestSummary, NewItem, PollFailure, PollSuccess, RegionTag, SourceState, Store,
 };
@@ -277,18 +277,7 @@ impl Ingestor {
             },
         })?;
 
-        let trusted = trustworthy_guids(&parsed.items);
-        let region_tags = source_region_tags(source);
-        let items = parsed
-            .items
-            .into_iter()
-            .zip(trusted)
-            .map(|(item, guid_is_trustworthy)| NewItem {
-                keys: item_keys(&item, guid_is_trustworthy),
-                item,
-                regions: region_tags.clone(),
-            })
-            .collect();
+        let items = items_to_store(parsed.items, &source_region_tags(source));
         let summary = self
             .record(PollSuccess {
                 source_id: source.id.clone(),
@@ -312,6 +301,20 @@ impl Ingestor {
             .await
             .map_err(Failure::store)
     }
+}
+
+/// The parsed entries of one feed, with their identity keys and region tags, ready for the store.
+pub fn items_to_store(items: Vec<ParsedItem>, region_tags: &[RegionTag]) -> Vec<NewItem> {
+    let trusted = trustworthy_guids(&items);
+    items
+        .into_iter()
+        .zip(trusted)
+        .map(|(item, guid_is_trustworthy)| NewItem {
+            keys: item_keys(&item, guid_is_trustworthy),
+            item,
+            regions: region_tags.to_vec(),
+        })
+        .collect()
 }
 
 /// The regions every item of `source` gets from the config.

@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::SourceConfig;
 use crate::health::{self, RegionHealth};
-use crate::publish::cache::{RenderCache, RenderedBody};
+use crate::publish::cache::{Answer, AnswerIndex, RenderCache, RenderedBody};
 use crate::publish::query::{Cursor, FeedRequest, Format, parse_feed_request};
 use crate::publish::render::{FeedDocument, render};
 use crate::regions::{self, NATIONAL, REGIONS};
@@ -45,6 +45,7 @@ pub struct PublishState {
     /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
     cadence: HashMap<String, u64>,
     cache: RenderCache,
+    answers: AnswerIndex,
 }
 
 impl PublishState {
@@ -74,6 +75,7 @@ impl PublishState {
             sources: Arc::new(sources),
             cadence,
             cache: RenderCache::default(),
+            answers: AnswerIndex::default(),
         }
     }
 
@@ -326,9 +328,16 @@ async fn feed(
             "no feed format \".{extension}\"; use .xml, .rss, .atom or .json (see /regions)"
         ))
     })?;
+    let base = base_url(&state, &headers);
+    let change_seq = state.store.change_seq();
+    let changed_at = state.store.changed_at();
+    // A repeat of a request line seen since the last data change is answered from memory.
+    let request_line = format!("{base}|{file}|{}", raw_query.as_deref().unwrap_or(""));
+    if let Some(answer) = state.answers.get(change_seq, &request_line) {
+        return Ok(respond(&answer, &headers, changed_at));
+    }
     let selector = resolve_selector(selector)?;
     let request = parse_feed_request(raw_query.as_deref(), path_format)?;
-    let base = base_url(&state, &headers);
     let now = Utc::now();
     // `filter_time` is relative to now: its answer may change each minute without any data change.
     let time_bucket = request.filter_time.map(|_| now.timestamp() / 60);
@@ -336,8 +345,6 @@ async fn feed(
         "{:?}|{}|{}|{}|{:?}|{:?}",
         request.format, selector.name, request.canonical_query, base, request.before, time_bucket
     );
-    let change_seq = state.store.change_seq();
-    let changed_at = state.store.changed_at();
     let etag = format!(
         "\"{change_seq:x}-{}\"",
         hex::encode(&Sha256::digest(key.as_bytes())[..8])
@@ -369,13 +376,34 @@ async fn feed(
         header::CONTENT_TYPE,
         HeaderValue::from_static(request.format.content_type()),
     );
-    let bytes = if accepts_gzip(&headers) {
-        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        body.gzip.clone()
+    let answer = Arc::new(Answer {
+        headers: response_headers,
+        body,
+    });
+    // Answers that depend on the clock (`filter_time`) are not reused.
+    if time_bucket.is_none() {
+        state
+            .answers
+            .insert(change_seq, request_line, answer.clone());
+    }
+    Ok(respond(&answer, &headers, changed_at))
+}
+
+/// Answers from a stored [`Answer`]: 304 when the request's validators match, else the body in the
+/// encoding the client accepts.
+fn respond(answer: &Answer, request_headers: &HeaderMap, changed_at: i64) -> Response {
+    let mut headers = answer.headers.clone();
+    if not_modified(request_headers, answer.etag(), changed_at) {
+        headers.remove(header::CONTENT_TYPE);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let bytes = if accepts_gzip(request_headers) {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        answer.body.gzip.clone()
     } else {
-        body.identity.clone()
+        answer.body.identity.clone()
     };
-    Ok((response_headers, bytes).into_response())
+    (headers, bytes).into_response()
 }
 
 async fn render_feed(
@@ -488,12 +516,7 @@ async fn region_list(
 ) -> Result<Json<Vec<RegionInfo>>, AppError> {
     let counts = state.store.region_counts().await?;
     let base = base_url(&state, &headers);
-    let count_of = |slugs: &[&str]| {
-        let matching = counts.iter().filter(|c| slugs.contains(&c.region.as_str()));
-        let items: i64 = matching.clone().map(|c| c.items).sum();
-        let newest = matching.filter_map(|c| c.newest).max();
-        (items, newest)
-    };
+    let count_of = |slugs: &[&str]| pages::region_totals(&counts, slugs);
     let newest_text = |newest: Option<i64>| {
         newest
             .and_then(|t| Utc.timestamp_opt(t, 0).single())

@@ -1,8 +1,10 @@
-//! Rendered feed bodies, kept in plain and gzip form until the item data changes.
+//! Rendered feed bodies, kept in plain and gzip form until the item data changes, and ready-made answers
+//! for repeated request lines.
 //!
 //! Entries belong to one `change_seq`; the first request after a change empties the cache. Concurrent
 //! requests for the same missing body wait for a single render (a `OnceCell` per key). Bodies are
-//! compressed once, when rendered: never per request.
+//! compressed once, when rendered: never per request. [`AnswerIndex`] maps an exact request line (host,
+//! path, query) to its headers and body, so a repeat is answered without parsing the query again.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
+use axum::http::{HeaderMap, header};
 use tokio::sync::OnceCell;
 
 /// Most bodies kept at once; past this the cache starts afresh (it refills in one render per feed).
@@ -39,14 +42,65 @@ impl RenderedBody {
     }
 }
 
+/// A map whose entries all belong to one data version: looking up with a newer version empties it.
+struct Generational<V> {
+    state: Mutex<(i64, HashMap<String, V>)>,
+}
+
+impl<V: Clone> Generational<V> {
+    fn new() -> Generational<V> {
+        Generational {
+            state: Mutex::new((i64::MIN, HashMap::new())),
+        }
+    }
+
+    fn with_current<T>(
+        &self,
+        change_seq: i64,
+        work: impl FnOnce(&mut HashMap<String, V>) -> T,
+    ) -> T {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.0 != change_seq || state.1.len() >= MAX_ENTRIES {
+            *state = (change_seq, HashMap::new());
+        }
+        work(&mut state.1)
+    }
+
+    fn get(&self, change_seq: i64, key: &str) -> Option<V> {
+        self.with_current(change_seq, |map| map.get(key).cloned())
+    }
+
+    fn get_or_default(&self, change_seq: i64, key: &str) -> V
+    where
+        V: Default,
+    {
+        self.with_current(change_seq, |map| {
+            map.entry(key.to_string()).or_default().clone()
+        })
+    }
+
+    fn insert(&self, change_seq: i64, key: String, value: V) {
+        self.with_current(change_seq, |map| map.insert(key, value));
+    }
+}
+
 type Slot = Arc<OnceCell<Arc<RenderedBody>>>;
 
 /// The cache of rendered bodies.
-#[derive(Default)]
 pub struct RenderCache {
-    state: Mutex<(i64, HashMap<String, Slot>)>,
+    bodies: Generational<Slot>,
     hits: AtomicU64,
     renders: AtomicU64,
+}
+
+impl Default for RenderCache {
+    fn default() -> RenderCache {
+        RenderCache {
+            bodies: Generational::new(),
+            hits: AtomicU64::new(0),
+            renders: AtomicU64::new(0),
+        }
+    }
 }
 
 impl RenderCache {
@@ -61,13 +115,7 @@ impl RenderCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<RenderedBody, E>>,
     {
-        let slot = {
-            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            if state.0 != change_seq || state.1.len() >= MAX_ENTRIES {
-                *state = (change_seq, HashMap::new());
-            }
-            state.1.entry(key.to_string()).or_default().clone()
-        };
+        let slot = self.bodies.get_or_default(change_seq, key);
         if let Some(body) = slot.get() {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(body.clone());
@@ -87,6 +135,50 @@ impl RenderCache {
             self.hits.load(Ordering::Relaxed),
             self.renders.load(Ordering::Relaxed),
         )
+    }
+}
+
+/// A complete answer to one request line: the response headers (without `Content-Encoding`) and body.
+#[derive(Debug)]
+pub struct Answer {
+    /// `ETag`, `Last-Modified`, `Cache-Control`, `Vary`, `Content-Type`.
+    pub headers: HeaderMap,
+    /// The body in both encodings.
+    pub body: Arc<RenderedBody>,
+}
+
+impl Answer {
+    /// The strong entity tag, for `If-None-Match`.
+    pub fn etag(&self) -> &str {
+        self.headers
+            .get(header::ETAG)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// Answers by exact request line, for the current data version.
+pub struct AnswerIndex {
+    answers: Generational<Arc<Answer>>,
+}
+
+impl Default for AnswerIndex {
+    fn default() -> AnswerIndex {
+        AnswerIndex {
+            answers: Generational::new(),
+        }
+    }
+}
+
+impl AnswerIndex {
+    /// The answer stored for `request_line` at data version `change_seq`.
+    pub fn get(&self, change_seq: i64, request_line: &str) -> Option<Arc<Answer>> {
+        self.answers.get(change_seq, request_line)
+    }
+
+    /// Remembers `answer` for `request_line` at data version `change_seq`.
+    pub fn insert(&self, change_seq: i64, request_line: String, answer: Arc<Answer>) {
+        self.answers.insert(change_seq, request_line, answer);
     }
 }
 

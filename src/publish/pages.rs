@@ -45,6 +45,15 @@ pub const AREAS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// Item count and newest item time over the regions `slugs` (a region and its sub-regions).
+pub fn region_totals(counts: &[RegionCount], slugs: &[&str]) -> (i64, Option<i64>) {
+    let matching = counts
+        .iter()
+        .filter(|count| slugs.contains(&count.region.as_str()));
+    let items = matching.clone().map(|count| count.items).sum();
+    (items, matching.filter_map(|count| count.newest).max())
+}
+
 /// Escapes text for HTML and XML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -91,11 +100,7 @@ fn time_text(unix_seconds: Option<i64>) -> String {
 
 /// The HTML index page: every region with its item count, newest item, feed links and sources.
 pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth]) -> String {
-    let count_of = |slugs: &[&str]| {
-        let matching = counts.iter().filter(|c| slugs.contains(&c.region.as_str()));
-        let items: i64 = matching.clone().map(|c| c.items).sum();
-        (items, matching.filter_map(|c| c.newest).max())
-    };
+    let count_of = |slugs: &[&str]| region_totals(counts, slugs);
     let mut html = String::from(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
