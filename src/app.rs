@@ -1,9 +1,11 @@
-//! Wiring only: opens the store, starts the HTTP server and the per-source polling loops, and stops them
-//! in order. No logic of its own beyond that order.
+//! Wiring only: opens the store, starts the HTTP server and the per-source polling loops, applies config
+//! reloads, talks to systemd, and stops everything in order. No logic of its own beyond that order.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::ingest::{Ingestor, PollReport};
 use crate::publish::{PublishState, router};
@@ -24,14 +26,22 @@ pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A running daemon: HTTP server plus polling loops.
 pub struct Daemon {
-    config: Config,
+    config: RwLock<Config>,
     local_addr: SocketAddr,
     store: Store,
     ingestor: Arc<Ingestor>,
     publish: Arc<PublishState>,
+    polling: Polling,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
-    source_loops: Vec<JoinHandle<()>>,
+    loops: tokio::sync::Mutex<SourceLoops>,
+}
+
+/// The polling loops of the current config, and those of earlier configs still finishing a poll.
+struct SourceLoops {
+    stop: watch::Sender<bool>,
+    current: Vec<JoinHandle<()>>,
+    retiring: Vec<JoinHandle<()>>,
 }
 
 /// Whether the daemon polls on its own.
@@ -43,29 +53,35 @@ pub enum Polling {
     OnDemand,
 }
 
-/// Opens the database, records the configured sources in it and builds the ingestor for `config`.
-pub async fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
-    let store = Store::open(&config.storage.database)
-        .with_context(|| format!("opening database {}", config.storage.database.display()))?;
-    let sources = config
-        .sources
-        .iter()
-        .map(|source| (source.id.clone(), source.url.to_string()))
-        .collect();
-    store
-        .sync_sources(sources)
-        .await
-        .context("recording configured sources")?;
-    let fetcher = Fetcher::new(FetchSettings {
+fn fetcher_for(config: &Config) -> anyhow::Result<Fetcher> {
+    Fetcher::new(FetchSettings {
         timeout: config.poll.request_timeout,
         user_agent: config.poll.user_agent.clone(),
         max_body_bytes: config.poll.max_body_bytes,
         host_concurrency: config.poll.host_concurrency,
         host_spacing: config.poll.host_spacing,
     })
-    .context("building the HTTP client")?;
+    .context("building the HTTP client")
+}
+
+fn source_rows(config: &Config) -> Vec<(String, String)> {
+    config
+        .sources
+        .iter()
+        .map(|source| (source.id.clone(), source.url.to_string()))
+        .collect()
+}
+
+/// Opens the database, records the configured sources in it and builds the ingestor for `config`.
+pub async fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
+    let store = Store::open(&config.storage.database)
+        .with_context(|| format!("opening database {}", config.storage.database.display()))?;
+    store
+        .sync_sources(source_rows(config))
+        .await
+        .context("recording configured sources")?;
     let ingestor = Arc::new(Ingestor::new(
-        fetcher,
+        fetcher_for(config)?,
         store.clone(),
         config.poll.concurrency,
     ));
@@ -94,7 +110,7 @@ pub async fn start(
             tracing::trace!(%error, "cannot set TCP_NODELAY");
         }
     });
-    let mut server_stopped = stopped.clone();
+    let mut server_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -103,12 +119,14 @@ pub async fn start(
             .await
     });
 
-    let source_loops = match polling {
+    let (loops_stop, loops_stopped) = watch::channel(false);
+    let current = match polling {
         Polling::Scheduled => spawn_source_loops(
             config.sources.clone(),
+            &HashSet::new(),
             ingestor.clone(),
             config.poll.startup_spread,
-            stopped,
+            loops_stopped,
         ),
         Polling::OnDemand => Vec::new(),
     };
@@ -119,14 +137,19 @@ pub async fn start(
         "regionfeed started"
     );
     Ok(Daemon {
-        config,
+        config: RwLock::new(config),
         local_addr,
         store,
         ingestor,
         publish: publish_state,
+        polling,
         stop,
         server,
-        source_loops,
+        loops: tokio::sync::Mutex::new(SourceLoops {
+            stop: loops_stop,
+            current,
+            retiring: Vec::new(),
+        }),
     })
 }
 
@@ -141,10 +164,17 @@ impl Daemon {
         &self.store
     }
 
+    fn config(&self) -> Config {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Polls one source now (waiting if it is being polled already). `None` for an unknown id.
     pub async fn poll_source(&self, source_id: &str) -> Option<PollReport> {
-        let source = self.config.source(source_id)?;
-        Some(self.ingestor.poll(source).await)
+        let source = self.config().source(source_id)?.clone();
+        Some(self.ingestor.poll(&source).await)
     }
 
     /// (render cache hits, feed renders) since start.
@@ -159,7 +189,57 @@ impl Daemon {
 
     /// Polls every enabled source now, concurrently within the configured limit.
     pub async fn poll_all(&self) -> Vec<PollReport> {
-        poll_sources(&self.config, &self.ingestor, None).await
+        poll_sources(&self.config(), &self.ingestor, None).await
+    }
+
+    /// Applies a new, already validated config without a restart: added sources start, removed ones stop
+    /// (their items stay), changed ones take their new settings; polls in flight finish. The listen
+    /// address and the database path only change with a restart.
+    pub async fn reload(&self, mut new: Config) -> anyhow::Result<ReloadSummary> {
+        let old = self.config();
+        if new.server.listen != old.server.listen {
+            tracing::warn!(old = %old.server.listen, new = %new.server.listen, "[server] listen changes only with a restart");
+            new.server.listen = old.server.listen;
+        }
+        if new.storage.database != old.storage.database {
+            tracing::warn!(old = %old.storage.database.display(), new = %new.storage.database.display(), "[storage] database changes only with a restart");
+            new.storage.database = old.storage.database.clone();
+        }
+        let fetcher = fetcher_for(&new)?;
+        self.store
+            .sync_sources(source_rows(&new))
+            .await
+            .context("recording configured sources")?;
+        self.ingestor.reconfigure(fetcher, new.poll.concurrency);
+        self.publish
+            .reconfigure(new.server.public_url.clone(), new.sources.clone());
+
+        let summary = ReloadSummary::between(&old, &new);
+        let mut loops = self.loops.lock().await;
+        // Old loops stop scheduling; a poll they have in flight finishes and is stored.
+        let _ = loops.stop.send(true);
+        let finished = std::mem::take(&mut loops.current);
+        loops.retiring.retain(|handle| !handle.is_finished());
+        loops.retiring.extend(finished);
+        if self.polling == Polling::Scheduled {
+            let (stop, stopped) = watch::channel(false);
+            loops.current = spawn_source_loops(
+                new.sources.clone(),
+                &summary.unchanged,
+                self.ingestor.clone(),
+                new.poll.startup_spread,
+                stopped,
+            );
+            loops.stop = stop;
+        }
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = new;
+        tracing::info!(
+            added = ?summary.added,
+            removed = ?summary.removed,
+            changed = ?summary.changed,
+            "config reloaded"
+        );
+        Ok(summary)
     }
 
     /// Stops accepting requests and scheduling polls, lets in-flight polls finish (up to `deadline`), and
@@ -167,7 +247,10 @@ impl Daemon {
     pub async fn shutdown(self, deadline: Duration) -> anyhow::Result<()> {
         tracing::info!("stopping");
         let _ = self.stop.send(true);
-        let loops = futures_util::future::join_all(self.source_loops);
+        let loops = self.loops.into_inner();
+        let _ = loops.stop.send(true);
+        let all_loops = loops.current.into_iter().chain(loops.retiring);
+        let loops = futures_util::future::join_all(all_loops);
         if tokio::time::timeout(deadline, loops).await.is_err() {
             tracing::warn!(
                 ?deadline,
@@ -180,6 +263,41 @@ impl Daemon {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// What a reload changed, by source id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReloadSummary {
+    /// Sources new in this config.
+    pub added: Vec<String>,
+    /// Sources no longer in the config.
+    pub removed: Vec<String>,
+    /// Sources whose settings changed.
+    pub changed: Vec<String>,
+    /// Sources exactly as before: they keep their planned next poll.
+    pub unchanged: HashSet<String>,
+}
+
+impl ReloadSummary {
+    fn between(old: &Config, new: &Config) -> ReloadSummary {
+        let mut summary = ReloadSummary::default();
+        for source in &new.sources {
+            match old.source(&source.id) {
+                None => summary.added.push(source.id.clone()),
+                Some(before) if before == source => {
+                    summary.unchanged.insert(source.id.clone());
+                }
+                Some(_) => summary.changed.push(source.id.clone()),
+            }
+        }
+        summary.removed = old
+            .sources
+            .iter()
+            .filter(|source| new.source(&source.id).is_none())
+            .map(|source| source.id.clone())
+            .collect();
+        summary
     }
 }
 
@@ -196,12 +314,134 @@ pub async fn poll_sources(
     futures_util::future::join_all(polls).await
 }
 
-/// Runs the daemon from `config` until `shutdown` completes.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Tells systemd (when started by it) what the daemon is doing; a no-op elsewhere. The datagram is sent
+/// without blocking: a notify socket nobody drains must never stall the daemon (it drops the message and
+/// logs instead).
+fn notify_systemd(state: &[sd_notify::NotifyState<'_>]) {
+    let Some(socket_path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let message: String = state.iter().map(|s| format!("{s}\n")).collect();
+    if let Err(error) = send_notification(&socket_path, &message) {
+        tracing::warn!(%error, message = message.trim_end(), "cannot notify systemd");
+    }
+}
+
+/// Sends one notify datagram to `socket_path` (a path, or `@name` for an abstract socket) without
+/// blocking; a full socket is an error (`WouldBlock`), not a wait.
+fn send_notification(socket_path: &std::ffi::OsStr, message: &str) -> std::io::Result<usize> {
+    let socket = std::os::unix::net::UnixDatagram::unbound()?;
+    socket.set_nonblocking(true)?;
+    if let Some(name) = socket_path.as_encoded_bytes().strip_prefix(b"@") {
+        use std::os::linux::net::SocketAddrExt;
+        let address = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+        socket.send_to_addr(message.as_bytes(), &address)
+    } else {
+        socket.send_to(message.as_bytes(), socket_path)
+    }
+}
+
+/// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the database answers.
+fn spawn_watchdog(store: Store) -> Option<JoinHandle<()>> {
+    let interval = sd_notify::watchdog_enabled()?;
+    Some(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval / 2);
+        loop {
+            ticker.tick().await;
+            match tokio::time::timeout(interval / 2, store.ping()).await {
+                Ok(Ok(())) => notify_systemd(&[sd_notify::NotifyState::Watchdog]),
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "database does not answer; withholding the watchdog ping")
+                }
+                Err(_) => tracing::error!("database ping timed out; withholding the watchdog ping"),
+            }
+        }
+    }))
+}
+
+/// Runs the daemon from the config at `config_path` (already loaded as `config`) until `shutdown`
+/// completes. `reload` yields once per reload request (SIGHUP): the file is read again, and a config that
+/// does not validate is logged and ignored, leaving the running one in place.
+pub async fn run(
+    config_path: &Path,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    mut reload: impl futures_util::Stream<Item = ()> + Unpin,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
     let listener = TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("binding {}", config.server.listen))?;
     let daemon = start(config, listener, Polling::Scheduled).await?;
-    shutdown.await;
+    notify_systemd(&[sd_notify::NotifyState::Ready]);
+    let watchdog = spawn_watchdog(daemon.store().clone());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(()) = reload.next() => {
+                let mut reloading = vec![sd_notify::NotifyState::Reloading];
+                if let Ok(now) = sd_notify::NotifyState::monotonic_usec_now() {
+                    reloading.push(now);
+                }
+                notify_systemd(&reloading);
+                match config::load(config_path) {
+                    Ok(new) => {
+                        if let Err(error) = daemon.reload(new).await {
+                            tracing::error!(error = format!("{error:#}"), "reload failed; the previous config keeps running");
+                        }
+                    }
+                    Err(error) => tracing::error!(%error, "new config rejected; the previous config keeps running"),
+                }
+                notify_systemd(&[sd_notify::NotifyState::Ready]);
+            }
+        }
+    }
+    notify_systemd(&[sd_notify::NotifyState::Stopping]);
+    if let Some(watchdog) = watchdog {
+        watchdog.abort();
+    }
     daemon.shutdown(SHUTDOWN_DEADLINE).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_never_block_on_an_undrained_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify.sock");
+        let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        // Nobody reads: the queue fills, and then sends fail instead of waiting.
+        let results: Vec<std::io::Result<usize>> = (0..10_000)
+            .map(|_| send_notification(path.as_os_str(), "WATCHDOG=1\n"))
+            .collect();
+        assert!(results[0].is_ok());
+        let refused = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .expect("the queue filled up");
+        assert_eq!(refused.kind(), std::io::ErrorKind::WouldBlock);
+        let mut buffer = [0u8; 64];
+        let length = socket.recv(&mut buffer).unwrap();
+        assert_eq!(&buffer[..length], b"WATCHDOG=1\n");
+    }
+
+    #[test]
+    fn reload_summary_sorts_sources() {
+        let base = "[[source]]\nid = \"a\"\nurl = \"http://x/a\"\nregion = \"anhui\"\n\n[[source]]\nid = \"b\"\nurl = \"http://x/b\"\nregion = \"anhui\"\n";
+        let new = "[[source]]\nid = \"a\"\nurl = \"http://x/a\"\nregion = \"anhui\"\n\n[[source]]\nid = \"b\"\nurl = \"http://x/b2\"\nregion = \"anhui\"\n\n[[source]]\nid = \"c\"\nurl = \"http://x/c\"\nregion = \"anhui\"\n";
+        let path = std::path::Path::new("/tmp/r.toml");
+        let old = config::parse(base, path).unwrap();
+        let mut new = config::parse(new, path).unwrap();
+        let summary = ReloadSummary::between(&old, &new);
+        assert_eq!(summary.added, vec!["c"]);
+        assert_eq!(summary.changed, vec!["b"]);
+        assert!(summary.removed.is_empty());
+        assert_eq!(summary.unchanged, HashSet::from(["a".to_string()]));
+        new.sources.retain(|s| s.id == "c");
+        let summary = ReloadSummary::between(&old, &new);
+        assert_eq!(summary.removed, vec!["a", "b"]);
+    }
 }

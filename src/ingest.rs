@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,9 +25,10 @@ use crate::store::{
 
 /// Polls sources and stores what they return.
 pub struct Ingestor {
-    fetcher: Fetcher,
+    /// Swapped whole on reload; a poll keeps the one it started with.
+    fetcher: RwLock<Arc<Fetcher>>,
     store: Store,
-    in_flight: Semaphore,
+    in_flight: RwLock<Arc<Semaphore>>,
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     parses: AtomicU64,
 }
@@ -81,9 +82,9 @@ impl Ingestor {
     /// An ingestor with at most `concurrency` polls in flight.
     pub fn new(fetcher: Fetcher, store: Store, concurrency: usize) -> Ingestor {
         Ingestor {
-            fetcher,
+            fetcher: RwLock::new(Arc::new(fetcher)),
             store,
-            in_flight: Semaphore::new(concurrency.max(1)),
+            in_flight: RwLock::new(Arc::new(Semaphore::new(concurrency.max(1)))),
             source_locks: Mutex::new(HashMap::new()),
             parses: AtomicU64::new(0),
         }
@@ -92,6 +93,14 @@ impl Ingestor {
     fn lock_for(&self, source_id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.source_locks.lock().unwrap_or_else(|p| p.into_inner());
         locks.entry(source_id.to_string()).or_default().clone()
+    }
+
+    /// Takes new fetch settings and a new concurrency limit (config reload). Polls in flight finish with
+    /// the old ones; the per-source locks are kept, so a source is still never polled twice at once.
+    pub fn reconfigure(&self, fetcher: Fetcher, concurrency: usize) {
+        *self.fetcher.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fetcher);
+        *self.in_flight.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(Semaphore::new(concurrency.max(1)));
     }
 
     /// The store this ingestor writes to.
@@ -108,9 +117,13 @@ impl Ingestor {
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
         let lock = self.lock_for(&source.id);
         let _only_poll_of_this_source = lock.lock().await;
-        let _permit = self
+        let in_flight = self
             .in_flight
-            .acquire()
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let _permit = in_flight
+            .acquire_owned()
             .await
             .expect("the in-flight semaphore is never closed");
         let now = Utc::now();
@@ -204,8 +217,12 @@ impl Ingestor {
         } else {
             Validators::default()
         };
-        let fetched = self
+        let fetcher = self
             .fetcher
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let fetched = fetcher
             .fetch(&source.url, &validators)
             .await
             .map_err(|error| Failure {

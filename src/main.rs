@@ -90,7 +90,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Run { config } => {
             let loaded = config::load(&config)?;
-            runtime()?.block_on(app::run(loaded, shutdown_signal()))?;
+            runtime()?.block_on(async {
+                let reloads = reload_requests()?;
+                app::run(&config, loaded, shutdown_signal(), reloads).await
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PollOnce { config, source } => {
@@ -142,6 +145,21 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+/// One item per SIGHUP (a request to reload the config). Registered before the daemon says it is ready,
+/// so an early SIGHUP cannot kill the process.
+fn reload_requests() -> anyhow::Result<impl futures_util::Stream<Item = ()> + Unpin> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    Ok(Box::pin(futures_util::stream::unfold(
+        hangup,
+        |mut hangup| async move {
+            hangup.recv().await?;
+            tracing::info!("SIGHUP received: reloading the config");
+            Some(((), hangup))
+        },
+    )))
 }
 
 /// Completes on SIGINT or SIGTERM.

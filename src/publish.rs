@@ -13,7 +13,7 @@ pub mod query;
 pub mod render;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -40,21 +40,29 @@ const DEFAULT_CADENCE_SECS: u64 = 600;
 /// What the handlers share.
 pub struct PublishState {
     store: Store,
-    public_url: Option<String>,
-    sources: Arc<Vec<SourceConfig>>,
-    /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
-    cadence: HashMap<String, u64>,
+    /// Replaced whole on config reload.
+    settings: RwLock<Arc<PublishSettings>>,
     cache: RenderCache,
     answers: AnswerIndex,
 }
 
-impl PublishState {
-    /// State for `sources` read from `store`; `public_url` (if any) is the base of self links.
-    pub fn new(
-        store: Store,
+/// The parts of the config the HTTP side uses.
+pub struct PublishSettings {
+    public_url: Option<String>,
+    sources: Arc<Vec<SourceConfig>>,
+    /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
+    cadence: HashMap<String, u64>,
+    /// Counts config loads; part of every cache key and ETag, since a reload can change output (titles,
+    /// `ttl`) without any data change.
+    generation: u64,
+}
+
+impl PublishSettings {
+    fn new(
         public_url: Option<String>,
         sources: Vec<SourceConfig>,
-    ) -> PublishState {
+        generation: u64,
+    ) -> PublishSettings {
         let now = Utc::now();
         let mut cadence: HashMap<String, u64> = HashMap::new();
         for source in sources.iter().filter(|source| source.enabled) {
@@ -69,19 +77,12 @@ impl PublishState {
                 *entry = (*entry).min(seconds);
             }
         }
-        PublishState {
-            store,
+        PublishSettings {
             public_url,
             sources: Arc::new(sources),
             cadence,
-            cache: RenderCache::default(),
-            answers: AnswerIndex::default(),
+            generation,
         }
-    }
-
-    /// (render cache hits, renders) since start.
-    pub fn cache_counts(&self) -> (u64, u64) {
-        self.cache.counts()
     }
 
     fn cadence_of(&self, selection: &Selection) -> u64 {
@@ -95,6 +96,46 @@ impl PublishState {
             .min()
             .copied()
             .unwrap_or(DEFAULT_CADENCE_SECS)
+    }
+}
+
+impl PublishState {
+    /// State for `sources` read from `store`; `public_url` (if any) is the base of self links.
+    pub fn new(
+        store: Store,
+        public_url: Option<String>,
+        sources: Vec<SourceConfig>,
+    ) -> PublishState {
+        PublishState {
+            store,
+            settings: RwLock::new(Arc::new(PublishSettings::new(public_url, sources, 0))),
+            cache: RenderCache::default(),
+            answers: AnswerIndex::default(),
+        }
+    }
+
+    /// Takes the settings of a reloaded config; cached bodies and ETags of the old one no longer match.
+    pub fn reconfigure(&self, public_url: Option<String>, sources: Vec<SourceConfig>) {
+        let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        let generation = settings.generation + 1;
+        *settings = Arc::new(PublishSettings::new(public_url, sources, generation));
+    }
+
+    fn settings(&self) -> Arc<PublishSettings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The version of everything feeds show: the store's change counter and the config generation.
+    fn data_version(&self, settings: &PublishSettings) -> i64 {
+        self.store.change_seq() + ((settings.generation as i64) << 48)
+    }
+
+    /// (render cache hits, renders) since start.
+    pub fn cache_counts(&self) -> (u64, u64) {
+        self.cache.counts()
     }
 }
 
@@ -160,7 +201,7 @@ async fn source_list(
     State(state): State<Arc<PublishState>>,
 ) -> Result<Json<Vec<RegionHealth>>, AppError> {
     let states = state.store.source_states().await?;
-    Ok(Json(health::report(&state.sources, &states)))
+    Ok(Json(health::report(&state.settings().sources, &states)))
 }
 
 async fn healthz(State(state): State<Arc<PublishState>>) -> Result<&'static str, AppError> {
@@ -222,7 +263,7 @@ pub fn resolve_selector(selector: &str) -> Result<FeedSelector, AppError> {
 
 /// The base URL of this server as clients see it: `public_url` if configured, else from `Host`.
 fn base_url(state: &PublishState, headers: &HeaderMap) -> String {
-    if let Some(public_url) = &state.public_url {
+    if let Some(public_url) = &state.settings().public_url {
         return public_url.clone();
     }
     let host = headers
@@ -329,7 +370,8 @@ async fn feed(
         ))
     })?;
     let base = base_url(&state, &headers);
-    let change_seq = state.store.change_seq();
+    let settings = state.settings();
+    let change_seq = state.data_version(&settings);
     let changed_at = state.store.changed_at();
     // A repeat of a request line seen since the last data change is answered from memory.
     let request_line = format!("{base}|{file}|{}", raw_query.as_deref().unwrap_or(""));
@@ -349,7 +391,7 @@ async fn feed(
         "\"{change_seq:x}-{}\"",
         hex::encode(&Sha256::digest(key.as_bytes())[..8])
     );
-    let max_age = state.cadence_of(&selector.selection);
+    let max_age = settings.cadence_of(&selector.selection);
     let mut response_headers = HeaderMap::new();
     let mut set = |name: header::HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -560,7 +602,7 @@ async fn index(
 ) -> Result<Html<String>, AppError> {
     let counts = state.store.region_counts().await?;
     let states = state.store.source_states().await?;
-    let report = health::report(&state.sources, &states);
+    let report = health::report(&state.settings().sources, &states);
     Ok(Html(pages::render_index(
         &base_url(&state, &headers),
         &counts,

@@ -4,6 +4,7 @@
 //! source is never polled twice at once by the scheduler (the ingest layer also locks per source, for polls
 //! asked for from elsewhere), and every task ends when the shutdown signal flips.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
@@ -251,9 +252,11 @@ impl Clock {
 
 /// Starts one polling task per enabled source. Each polls once after its startup delay (or when the
 /// previous run's backoff ends, if later), then by its schedule, until `shutdown` becomes true; a poll in
-/// flight is finished, not abandoned. A source that answered 410 Gone is not polled.
+/// flight is finished, not abandoned. A source that answered 410 Gone is not polled. Sources whose id is in
+/// `keep_schedule` (unchanged by a config reload) wait for the poll already planned instead of polling soon.
 pub fn spawn_source_loops<P: Poller>(
     sources: Vec<SourceConfig>,
+    keep_schedule: &HashSet<String>,
     poller: Arc<P>,
     startup_spread: Duration,
     shutdown: watch::Receiver<bool>,
@@ -268,29 +271,45 @@ pub fn spawn_source_loops<P: Poller>(
             let first_delay = startup_delay(index, n_sources, startup_spread);
             let poller = poller.clone();
             let shutdown = shutdown.clone();
-            tokio::spawn(source_loop(source, poller, clock, first_delay, shutdown))
+            let start = LoopStart {
+                clock,
+                first_delay,
+                keep_schedule: keep_schedule.contains(&source.id),
+            };
+            tokio::spawn(source_loop(source, poller, start, shutdown))
         })
         .collect()
+}
+
+/// How a source loop begins.
+#[derive(Clone, Copy)]
+struct LoopStart {
+    clock: Clock,
+    first_delay: Duration,
+    keep_schedule: bool,
 }
 
 async fn source_loop<P: Poller>(
     source: SourceConfig,
     poller: Arc<P>,
-    clock: Clock,
-    first_delay: Duration,
+    start: LoopStart,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let clock = start.clock;
     let resume = poller.resume_state(&source).await;
     if resume.gone {
         tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
         return;
     }
-    let mut delay = first_delay;
-    if resume.consecutive_failures > 0
-        && let Some(next_due) = resume.next_due
-    {
-        // Keep the backoff (and any Retry-After) the previous run had decided.
-        delay = delay.max(clock.delay_until(next_due));
+    let mut delay = start.first_delay;
+    if let Some(next_due) = resume.next_due {
+        if start.keep_schedule && next_due > clock.now() {
+            // Reloaded and unchanged: keep the poll already planned.
+            delay = clock.delay_until(next_due);
+        } else if resume.consecutive_failures > 0 {
+            // Keep the backoff (and any Retry-After) the previous run had decided.
+            delay = delay.max(clock.delay_until(next_due));
+        }
     }
     loop {
         tokio::select! {
@@ -529,14 +548,53 @@ mod tests {
         poller: &Arc<FakePoller>,
         schedule: &str,
     ) -> (watch::Sender<bool>, Vec<JoinHandle<()>>) {
+        start_keeping(poller, schedule, false)
+    }
+
+    fn start_keeping(
+        poller: &Arc<FakePoller>,
+        schedule: &str,
+        keep_schedule: bool,
+    ) -> (watch::Sender<bool>, Vec<JoinHandle<()>>) {
         let (stop, stopped) = watch::channel(false);
+        let keep: HashSet<String> = if keep_schedule {
+            HashSet::from(["fake".to_string()])
+        } else {
+            HashSet::new()
+        };
         let loops = spawn_source_loops(
             vec![source(schedule)],
+            &keep,
             poller.clone(),
             Duration::ZERO,
             stopped,
         );
         (stop, loops)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reload_keeps_an_unchanged_sources_planned_poll() {
+        let planned = ResumeState {
+            consecutive_failures: 0,
+            next_due: Some(Utc::now() + chrono::Duration::seconds(300)),
+            gone: false,
+        };
+        let kept = FakePoller::new(vec![FakeAnswer::Ok], planned.clone());
+        let (stop_kept, _loops) = start_keeping(&kept, "*/5 * * * *", true);
+        let fresh = FakePoller::new(vec![FakeAnswer::Ok], planned);
+        let (stop_fresh, _loops) = start_keeping(&fresh, "*/5 * * * *", false);
+        tokio::time::sleep(Duration::from_secs(290)).await;
+        assert!(kept.call_times().is_empty(), "{:?}", kept.call_times());
+        assert_eq!(
+            fresh.call_times()[0],
+            0,
+            "a new or changed source polls at once"
+        );
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let first = kept.call_times()[0];
+        assert!((299..=301).contains(&first), "{first}");
+        stop_kept.send(true).unwrap();
+        stop_fresh.send(true).unwrap();
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,0 +1,264 @@
+//! The binary as systemd runs it: sd_notify messages in order (READY, WATCHDOG, RELOADING, STOPPING),
+//! SIGHUP reloads (a source added is polled, a source removed is no longer polled, an invalid config keeps
+//! the old one running), and SIGTERM exits 0.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Canned, FixtureServer, rss};
+
+fn config_text(server: &FixtureServer, sources: &[(&str, &str, &str)]) -> String {
+    let mut text = String::from(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"service.db\"\n[poll]\nhost_spacing_ms = 0\nstartup_spread_secs = 0\n\n",
+    );
+    for (id, path, region) in sources {
+        text.push_str(&format!(
+            "[[source]]\nid = \"{id}\"\nurl = \"{}\"\nregion = \"{region}\"\nschedule = \"* * * * * *\"\n\n",
+            server.url(path)
+        ));
+    }
+    text
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits (bounded) until `condition` holds.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    eprintln!("waiting for {what}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Collects every notify message in a background thread, as systemd would drain its socket.
+fn collect_messages(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(length) = socket.recv(&mut buffer) {
+            sink.lock().unwrap().extend(
+                String::from_utf8_lossy(&buffer[..length])
+                    .lines()
+                    .map(str::to_string),
+            );
+        }
+    });
+    seen
+}
+
+/// Kills the daemon if the test fails before stopping it.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn notify_reload_and_stop_as_systemd_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    server.set(
+        "first.xml",
+        Canned::rss(&rss(
+            "山西",
+            &[(
+                "",
+                "https://sx.example.cn/1",
+                "太原初雪",
+                "2026-11-25 10:52:00",
+            )],
+        )),
+    );
+    server.set(
+        "second.xml",
+        Canned::rss(&rss(
+            "陕西",
+            &[(
+                "",
+                "https://sn.example.cn/1",
+                "西安地铁",
+                "2026-11-25 10:00:00",
+            )],
+        )),
+    );
+    let config = dir.path().join("regionfeed.toml");
+    std::fs::write(
+        &config,
+        config_text(&server, &[("first", "first.xml", "shanxi")]),
+    )
+    .unwrap();
+
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    let notified = collect_messages(socket);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regionfeed"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "400000")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut child = KillOnDrop(child);
+    let log: Arc<Mutex<Vec<String>>> = Arc::default();
+    {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+    }
+    let address = {
+        let mut address = None;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while address.is_none() {
+            assert!(Instant::now() < deadline, "no startup line");
+            address = log
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .find_map(|line| {
+                    line.split("address=")
+                        .nth(1)
+                        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+                });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        address.unwrap()
+    };
+
+    let seen = || notified.lock().unwrap().clone();
+    eventually("READY=1 and WATCHDOG=1", || {
+        let seen = seen();
+        seen.contains(&"READY=1".to_string()) && seen.contains(&"WATCHDOG=1".to_string())
+    })
+    .await;
+    assert_eq!(seen()[0], "READY=1", "{:?}", seen());
+    eventually("the first source polled", || {
+        server.requests_to("first.xml") >= 1
+    })
+    .await;
+
+    // Reload: the first source goes, the second comes.
+    std::fs::write(
+        &config,
+        config_text(&server, &[("second", "second.xml", "shaanxi")]),
+    )
+    .unwrap();
+    signal(&child.0, "HUP");
+    eventually("RELOADING=1 then READY=1", || {
+        let seen = seen();
+        let reloading = seen.iter().position(|m| m == "RELOADING=1");
+        reloading.is_some_and(|at| seen[at..].contains(&"READY=1".to_string()))
+    })
+    .await;
+    assert!(
+        seen().iter().any(|m| m.starts_with("MONOTONIC_USEC=")),
+        "{:?}",
+        seen()
+    );
+    eventually("the added source polled", || {
+        server.requests_to("second.xml") >= 1
+    })
+    .await;
+    // The removed source was polled every second; now it is not polled at all.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after_reload = server.requests_to("first.xml");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        server.requests_to("first.xml"),
+        after_reload,
+        "a removed source is still polled"
+    );
+    let sources = reqwest::get(format!("http://{address}/sources"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sources.contains("\"second\"") && !sources.contains("\"first\""),
+        "{sources}"
+    );
+    let feed = reqwest::get(format!("http://{address}/feeds/shanxi.xml"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        feed.contains("太原初雪"),
+        "items of a removed source stay: {feed}"
+    );
+
+    // An invalid config is rejected; the running one stays.
+    std::fs::write(
+        &config,
+        "[[source]]\nid = \"x\"\nurl = \"http://127.0.0.1:9/\"\nregion = \"atlantis\"\n",
+    )
+    .unwrap();
+    let polls_before = server.requests_to("second.xml");
+    signal(&child.0, "HUP");
+    let rejected = |log: &Arc<Mutex<Vec<String>>>| {
+        log.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|line| line.contains("new config rejected") && line.contains("atlantis"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !rejected(&log) {
+        assert!(
+            Instant::now() < deadline,
+            "no rejection logged: {:#?}",
+            log.lock().unwrap_or_else(|p| p.into_inner())
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eventually("the old config still polling", || {
+        server.requests_to("second.xml") > polls_before + 1
+    })
+    .await;
+    let health = reqwest::get(format!("http://{address}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    signal(&child.0, "TERM");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0));
+    eventually("STOPPING=1 last", || {
+        seen().last().map(String::as_str) == Some("STOPPING=1")
+    })
+    .await;
+    assert!(Path::new(&dir.path().join("service.db")).exists());
+}
