@@ -31,6 +31,8 @@ pub struct Config {
     pub poll: PollConfig,
     /// Every source, enabled or not, in file order.
     pub sources: Vec<SourceConfig>,
+    /// `[log] level`: the log filter when `RUST_LOG` is not set (tracing's `EnvFilter` syntax).
+    pub log_level: String,
 }
 
 /// `[server]`: the HTTP endpoint.
@@ -157,6 +159,14 @@ struct RawConfig {
     poll: RawPoll,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    level: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -447,6 +457,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
 
+    let log_level = match &raw.log.level {
+        None => "info".to_string(),
+        Some(level) => {
+            if tracing_subscriber::EnvFilter::try_new(level.get_ref()).is_err() {
+                report(
+                    Some(level.span()),
+                    format!(
+                        "[log] level: \"{}\" is not a log filter (error, warn, info, debug, trace, or e.g. \"regionfeed=debug,info\")",
+                        level.get_ref()
+                    ),
+                );
+            }
+            level.get_ref().clone()
+        }
+    };
+
     let database_name = raw
         .storage
         .database
@@ -463,6 +489,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         storage: StorageConfig { database },
         poll,
         sources,
+        log_level,
     })
 }
 
@@ -721,6 +748,18 @@ region = "national"
             panic!("accepted")
         };
         assert_eq!(problems.len(), 2);
+    }
+
+    #[test]
+    fn log_level_is_checked() {
+        assert_eq!(
+            load_text("[log]\nlevel = \"regionfeed=debug,info\"\n")
+                .unwrap()
+                .log_level,
+            "regionfeed=debug,info"
+        );
+        assert_eq!(load_text("").unwrap().log_level, "info");
+        check_rejected("[log]\nlevel = \"loud=[\"\n", 2, &["[log] level", "loud=["]);
     }
 
     #[test]

@@ -52,7 +52,6 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
     match run(cli.command) {
         Ok(code) => code,
         Err(error) => {
@@ -62,10 +61,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// Loads the config at `path` and starts logging at its level.
+fn load_config(path: &std::path::Path) -> anyhow::Result<config::Config> {
+    let loaded = config::load(path)?;
+    telemetry::init(&loaded.log_level);
+    Ok(loaded)
+}
+
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::CheckConfig { config } => {
-            let loaded = config::load(&config)?;
+            let loaded = load_config(&config)?;
             println!(
                 "{}: ok ({} sources, {} enabled)",
                 config.display(),
@@ -75,7 +81,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources { config, json } => {
-            let loaded = config::load(&config)?;
+            let loaded = load_config(&config)?;
             let report = runtime()?.block_on(async {
                 let (store, _ingestor) = app::open(&loaded).await?;
                 let states = store.source_states().await?;
@@ -89,7 +95,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {
-            let loaded = config::load(&config)?;
+            let loaded = load_config(&config)?;
             runtime()?.block_on(async {
                 let reloads = reload_requests()?;
                 app::run(&config, loaded, shutdown_signal(), reloads).await
@@ -97,7 +103,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::PollOnce { config, source } => {
-            let loaded = config::load(&config)?;
+            let loaded = load_config(&config)?;
             if let Some(id) = &source {
                 anyhow::ensure!(
                     loaded.enabled_sources().any(|s| &s.id == id),

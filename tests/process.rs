@@ -214,3 +214,31 @@ fn poll_once_reports_each_source_and_fails_if_any_failed() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_config_sets_the_log_level_unless_rust_log_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_config_in(dir.path());
+    let demo_text = std::fs::read_to_string(&demo).unwrap();
+    let poll_once_stderr = |level: &str, rust_log: Option<&str>| {
+        // A database of its own, so every run stores new items and logs them at INFO.
+        let name = format!("{level}-{}", rust_log.unwrap_or("unset"));
+        let config = dir.path().join(format!("{name}.toml"));
+        let text = demo_text.replace("\"demo.db\"", &format!("\"{name}.db\""));
+        std::fs::write(&config, format!("[log]\nlevel = \"{level}\"\n{text}")).unwrap();
+        let mut command = Command::new(binary());
+        command
+            .args(["poll-once", "--config"])
+            .arg(&config)
+            .env_remove("RUST_LOG");
+        if let Some(rust_log) = rust_log {
+            command.env("RUST_LOG", rust_log);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(poll_once_stderr("info", None).contains(" INFO "));
+    assert!(!poll_once_stderr("warn", None).contains(" INFO "));
+    assert!(poll_once_stderr("warn", Some("info")).contains(" INFO "));
+}
