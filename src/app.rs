@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, RetentionConfig};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::ingest::{Ingestor, PollReport};
 use crate::publish::{PublishState, router};
@@ -35,6 +35,8 @@ pub struct Daemon {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     loops: tokio::sync::Mutex<SourceLoops>,
+    retention_settings: watch::Sender<RetentionConfig>,
+    retention: Option<JoinHandle<()>>,
 }
 
 /// The polling loops of the current config, and those of earlier configs still finishing a poll.
@@ -110,6 +112,15 @@ pub async fn start(
             tracing::trace!(%error, "cannot set TCP_NODELAY");
         }
     });
+    let (retention_settings, retention_watch) = watch::channel(config.retention);
+    let retention = match polling {
+        Polling::Scheduled => Some(tokio::spawn(retention_loop(
+            store.clone(),
+            retention_watch,
+            stopped.clone(),
+        ))),
+        Polling::OnDemand => None,
+    };
     let mut server_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -150,7 +161,43 @@ pub async fn start(
             current,
             retiring: Vec::new(),
         }),
+        retention_settings,
+        retention,
     })
+}
+
+/// Applies the retention policy a minute after start and then every `interval`, until `stop`.
+async fn retention_loop(
+    store: Store,
+    mut settings: watch::Receiver<RetentionConfig>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // The first pass waits a minute, so start-up and the first polls are not slowed down.
+    let mut delay = Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+            changed = settings.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // A reload: wait the new interval from now.
+                delay = settings.borrow().interval;
+                continue;
+            }
+        }
+        let current = *settings.borrow();
+        match store
+            .apply_retention(current.policy, chrono::Utc::now())
+            .await
+        {
+            Ok(0) => tracing::debug!("retention: nothing to remove"),
+            Ok(removed) => tracing::info!(removed, "retention removed old items"),
+            Err(error) => tracing::error!(%error, "retention failed; will try again"),
+        }
+        delay = current.interval;
+    }
 }
 
 impl Daemon {
@@ -213,6 +260,7 @@ impl Daemon {
         self.ingestor.reconfigure(fetcher, new.poll.concurrency);
         self.publish
             .reconfigure(new.server.public_url.clone(), new.sources.clone());
+        let _ = self.retention_settings.send(new.retention);
 
         let summary = ReloadSummary::between(&old, &new);
         let mut loops = self.loops.lock().await;
@@ -249,7 +297,11 @@ impl Daemon {
         let _ = self.stop.send(true);
         let loops = self.loops.into_inner();
         let _ = loops.stop.send(true);
-        let all_loops = loops.current.into_iter().chain(loops.retiring);
+        let all_loops = loops
+            .current
+            .into_iter()
+            .chain(loops.retiring)
+            .chain(self.retention);
         let loops = futures_util::future::join_all(all_loops);
         if tokio::time::timeout(deadline, loops).await.is_err() {
             tracing::warn!(

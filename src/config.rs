@@ -33,6 +33,17 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// `[log] level`: the log filter when `RUST_LOG` is not set (tracing's `EnvFilter` syntax).
     pub log_level: String,
+    /// `[retention]`: how long items are kept.
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: which items are removed, and how often that is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// The policy itself.
+    pub policy: crate::store::RetentionPolicy,
+    /// How often retention runs.
+    pub interval: Duration,
 }
 
 /// `[server]`: the HTTP endpoint.
@@ -161,6 +172,17 @@ struct RawConfig {
     sources: Vec<RawSource>,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    retention: RawRetention,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    keep_days: Option<Spanned<u32>>,
+    max_per_region: Option<Spanned<usize>>,
+    min_per_source: Option<usize>,
+    interval_minutes: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -473,6 +495,33 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     };
 
+    let retention = RetentionConfig {
+        policy: crate::store::RetentionPolicy {
+            max_age_days: positive_or_report(
+                &raw.retention.keep_days,
+                90,
+                "[retention] keep_days",
+                &mut report,
+            ),
+            max_per_region: positive_or_report(
+                &raw.retention.max_per_region,
+                2000,
+                "[retention] max_per_region",
+                &mut report,
+            ),
+            min_per_source: raw.retention.min_per_source.unwrap_or(50),
+            batch: 500,
+        },
+        interval: Duration::from_secs(
+            60 * positive_or_report(
+                &raw.retention.interval_minutes,
+                60,
+                "[retention] interval_minutes",
+                &mut report,
+            ),
+        ),
+    };
+
     let database_name = raw
         .storage
         .database
@@ -490,6 +539,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         poll,
         sources,
         log_level,
+        retention,
     })
 }
 
@@ -668,6 +718,10 @@ region = "national"
         );
         assert!(config.source("cn").unwrap().regions.is_empty());
         assert_eq!(config.enabled_sources().count(), 2);
+        assert_eq!(config.retention.policy.max_age_days, 90);
+        assert_eq!(config.retention.policy.max_per_region, 2000);
+        assert_eq!(config.retention.policy.min_per_source, 50);
+        assert_eq!(config.retention.interval, Duration::from_secs(3600));
     }
 
     #[test]
@@ -748,6 +802,20 @@ region = "national"
             panic!("accepted")
         };
         assert_eq!(problems.len(), 2);
+    }
+
+    #[test]
+    fn retention_settings() {
+        let config = load_text("[retention]\nkeep_days = 7\nmax_per_region = 100\nmin_per_source = 5\ninterval_minutes = 10\n").unwrap();
+        assert_eq!(config.retention.policy.max_age_days, 7);
+        assert_eq!(config.retention.policy.max_per_region, 100);
+        assert_eq!(config.retention.policy.min_per_source, 5);
+        assert_eq!(config.retention.interval, Duration::from_secs(600));
+        check_rejected(
+            "[retention]\nkeep_days = 0\n",
+            2,
+            &["[retention] keep_days", "greater than 0"],
+        );
     }
 
     #[test]

@@ -151,6 +151,7 @@ impl Ingestor {
                         new = summary.new,
                         updated = summary.updated,
                         unchanged = summary.unchanged,
+                        tombstoned = summary.tombstoned,
                         "polled"
                     );
                 } else {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0001_initial.sql"),
     include_str!("store/migrations/0002_source_moves.sql"),
     include_str!("store/migrations/0003_change_time.sql"),
+    include_str!("store/migrations/0004_tombstones.sql"),
 ];
 
 /// Why a database operation failed.
@@ -123,6 +124,8 @@ pub struct IngestSummary {
     pub updated: usize,
     /// Known items, unchanged.
     pub unchanged: usize,
+    /// Entries of items that retention removed earlier: not ingested again.
+    pub tombstoned: usize,
     /// Whether anything that output shows changed (items or source titles).
     #[serde(skip)]
     pub changed_data: bool,
@@ -229,6 +232,44 @@ pub enum Selection {
     /// Items tagged with any of these slugs.
     Regions(Vec<String>),
 }
+
+/// Which items retention keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Items published longer ago than this are removed…
+    pub max_age_days: u32,
+    /// …and so are items beyond this many newest in every region they belong to (`national` counts as one)…
+    pub max_per_region: usize,
+    /// …but each source always keeps at least this many of its newest items.
+    pub min_per_source: usize,
+    /// Items removed per transaction, so polls are never held up long.
+    pub batch: usize,
+}
+
+/// Ids of items to remove: ?1 = min per source, ?2 = age cutoff, ?3 = max per region, ?4 = batch size.
+const RETENTION_CANDIDATES: &str = "
+    WITH source_rank AS (
+        SELECT id, ROW_NUMBER() OVER (PARTITION BY source_id ORDER BY published DESC, id DESC) AS rank
+        FROM items
+    ),
+    region_rank AS (
+        SELECT r.item_id AS id,
+               ROW_NUMBER() OVER (PARTITION BY r.region ORDER BY i.published DESC, i.id DESC) AS rank
+        FROM item_regions r JOIN items i ON i.id = r.item_id
+        UNION ALL
+        SELECT i.id, ROW_NUMBER() OVER (ORDER BY i.published DESC, i.id DESC)
+        FROM items i
+        WHERE NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)
+    ),
+    best_region_rank AS (
+        SELECT id, min(rank) AS rank FROM region_rank GROUP BY id
+    )
+    SELECT i.id FROM items i
+    JOIN source_rank s ON s.id = i.id
+    JOIN best_region_rank b ON b.id = i.id
+    WHERE s.rank > ?1 AND (i.published < ?2 OR b.rank > ?3)
+    ORDER BY i.published, i.id
+    LIMIT ?4";
 
 /// What to read for a feed; the rest of the filtering is the caller's `keep`.
 #[derive(Debug, Clone, PartialEq)]
@@ -602,6 +643,65 @@ impl Store {
         self.version.changed_at.load(Ordering::SeqCst)
     }
 
+    /// Removes items the policy no longer keeps, in batches, leaving their keys as tombstones, then gives
+    /// freed pages back to the file system. Returns how many items were removed.
+    pub async fn apply_retention(
+        &self,
+        policy: RetentionPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let version = self.version.clone();
+        self.write(move |connection| {
+            let cutoff = now.timestamp() - policy.max_age_days as i64 * 86_400;
+            let mut removed = 0;
+            loop {
+                let transaction = connection.transaction()?;
+                let doomed: Vec<i64> = {
+                    let mut statement = transaction.prepare_cached(RETENTION_CANDIDATES)?;
+                    statement
+                        .query_map(
+                            params![
+                                policy.min_per_source as i64,
+                                cutoff,
+                                policy.max_per_region as i64,
+                                policy.batch as i64
+                            ],
+                            |row| row.get(0),
+                        )?
+                        .collect::<Result<_, _>>()?
+                };
+                if doomed.is_empty() {
+                    break;
+                }
+                {
+                    let mut bury = transaction.prepare_cached(
+                        "INSERT INTO tombstones (key_hash, removed_at)
+                         SELECT key_hash, ?2 FROM item_keys WHERE item_id = ?1
+                         ON CONFLICT (key_hash) DO NOTHING",
+                    )?;
+                    let mut delete =
+                        transaction.prepare_cached("DELETE FROM items WHERE id = ?1")?;
+                    for id in &doomed {
+                        bury.execute(params![id, now.timestamp()])?;
+                        // Keys and region tags go with the item (ON DELETE CASCADE).
+                        delete.execute(params![id])?;
+                    }
+                }
+                next_change_seq(&transaction, now)?;
+                transaction.commit()?;
+                removed += doomed.len();
+            }
+            if removed > 0 {
+                connection.execute_batch("PRAGMA incremental_vacuum")?;
+                let (change_seq, changed_at) = read_version(connection)?;
+                version.change_seq.store(change_seq, Ordering::SeqCst);
+                version.changed_at.store(changed_at, Ordering::SeqCst);
+            }
+            Ok(removed)
+        })
+        .await
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|connection| {
@@ -673,6 +773,10 @@ fn configure(connection: &Connection) -> Result<(), StoreError> {
 
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version == 0 {
+        // Only possible before the first table exists: lets retention give pages back to the file system.
+        connection.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
     let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::TooNew {
@@ -740,6 +844,8 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
         "INSERT INTO item_regions (item_id, region, origin, evidence) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (item_id, region) DO NOTHING",
     )?;
+    let mut is_tombstoned =
+        connection.prepare_cached("SELECT 1 FROM tombstones WHERE key_hash = ?1")?;
     let mut change_seq: Option<i64> = None;
     let mut changed_data = false;
     let now = poll.now.timestamp();
@@ -758,6 +864,19 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 .optional()?;
             if existing.is_some() {
                 break;
+            }
+        }
+        if existing.is_none() {
+            let mut removed_before = false;
+            for key_hash in &key_hashes {
+                if is_tombstoned.exists(params![key_hash])? {
+                    removed_before = true;
+                    break;
+                }
+            }
+            if removed_before {
+                summary.tombstoned += 1;
+                continue;
             }
         }
         let item_id = match existing {
@@ -1030,5 +1149,73 @@ mod tests {
         assert_eq!(store.feed_items(Selection::All, 10).await.unwrap().len(), 1);
         assert!(store.change_seq() >= 1);
         assert!(store.changed_at() > 0);
+    }
+
+    fn dated_item(n: i64, days_ago: i64, now: DateTime<Utc>) -> ParsedItem {
+        ParsedItem {
+            published: now - chrono::Duration::days(days_ago),
+            ..item(&format!("https://x.cn/{n}"), &format!("新闻{n}"))
+        }
+    }
+
+    #[tokio::test]
+    async fn retention_keeps_limits_and_the_per_source_minimum_and_buries_keys() {
+        let (_dir, store) = open_temp().await;
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        // Source "busy": 30 items in shanxi, one per day. Source "quiet": 3 old items in shanxi.
+        let busy: Vec<ParsedItem> = (0..30).map(|n| dated_item(n, n, now)).collect();
+        let quiet: Vec<ParsedItem> = (100..103).map(|n| dated_item(n, 200, now)).collect();
+        let mut busy_poll = poll("busy", busy.clone(), "shanxi");
+        busy_poll.now = now;
+        store.record_success(busy_poll.clone()).await.unwrap();
+        let mut quiet_poll = poll("quiet", quiet.clone(), "shanxi");
+        quiet_poll.now = now;
+        store.record_success(quiet_poll.clone()).await.unwrap();
+        let seq_before = store.change_seq();
+
+        let policy = RetentionPolicy {
+            max_age_days: 20,
+            max_per_region: 25,
+            min_per_source: 2,
+            batch: 4,
+        };
+        let removed = store.apply_retention(policy, now).await.unwrap();
+        let left = store.feed_items(Selection::All, 100).await.unwrap();
+        let titles: Vec<&str> = left.iter().map(|i| i.title.as_str()).collect();
+        // busy keeps days 0–20 (older than 20 days goes; within 25 per region); quiet's items are 200
+        // days old but the newest 2 of every source stay.
+        assert_eq!(removed, 9 + 1, "{titles:?}");
+        assert_eq!(left.len(), 21 + 2);
+        assert!(titles.contains(&"新闻20") && !titles.contains(&"新闻21"));
+        assert!(
+            titles.contains(&"新闻102")
+                && titles.contains(&"新闻101")
+                && !titles.contains(&"新闻100")
+        );
+        assert!(
+            store.change_seq() > seq_before,
+            "removals change the output"
+        );
+
+        // Upstream still lists the removed items: they stay removed.
+        let again = store.record_success(busy_poll).await.unwrap();
+        assert_eq!((again.new, again.tombstoned, again.unchanged), (0, 9, 21));
+        let again = store.record_success(quiet_poll).await.unwrap();
+        assert_eq!((again.new, again.tombstoned), (0, 1));
+        assert_eq!(
+            store.feed_items(Selection::All, 100).await.unwrap().len(),
+            23
+        );
+
+        // A region cap: at most 5 per region, still at least 2 per source.
+        let capped = RetentionPolicy {
+            max_age_days: 3650,
+            max_per_region: 5,
+            ..policy
+        };
+        store.apply_retention(capped, now).await.unwrap();
+        let left = store.feed_items(Selection::All, 100).await.unwrap();
+        let from = |source: &str| left.iter().filter(|i| i.source_id == source).count();
+        assert_eq!((from("busy"), from("quiet")), (5, 2));
     }
 }
