@@ -284,6 +284,23 @@ mod tests {
     }
 
     #[test]
+    fn latin1_feed_with_http_charset() {
+        let text = "<rss version=\"2.0\"><channel><title>Café Zürich</title></channel></rss>";
+        let bytes = encode(encoding_rs::WINDOWS_1252, text);
+        let decoded = decode(
+            &bytes,
+            Some("application/rss+xml; charset=ISO-8859-1"),
+            None,
+        );
+        assert_eq!(decoded.encoding, encoding_rs::WINDOWS_1252);
+        assert!(decoded.text.contains("Café Zürich"), "{}", decoded.text);
+        // Declared only in the document.
+        let declared = format!("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>{text}");
+        let decoded = decode(&encode(encoding_rs::WINDOWS_1252, &declared), None, None);
+        assert!(decoded.text.contains("Café Zürich"), "{}", decoded.text);
+    }
+
+    #[test]
     fn utf8_bom_is_removed() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice(xml(Some("utf-8")).as_bytes());
