@@ -50,7 +50,8 @@ pub struct SourceHealth {
     pub moved_to: Option<String>,
 }
 
-fn rfc3339(unix_seconds: Option<i64>) -> Option<String> {
+/// RFC 3339 text of a unix time, if any.
+pub fn rfc3339(unix_seconds: Option<i64>) -> Option<String> {
     unix_seconds
         .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
         .map(|t| t.to_rfc3339())

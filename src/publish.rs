@@ -559,11 +559,6 @@ async fn region_list(
     let counts = state.store.region_counts().await?;
     let base = base_url(&state, &headers);
     let count_of = |slugs: &[&str]| pages::region_totals(&counts, slugs);
-    let newest_text = |newest: Option<i64>| {
-        newest
-            .and_then(|t| Utc.timestamp_opt(t, 0).single())
-            .map(|t| t.to_rfc3339())
-    };
     let mut list: Vec<RegionInfo> = REGIONS
         .iter()
         .map(|region| {
@@ -577,7 +572,7 @@ async fn region_list(
                 name_traditional: region.name_traditional.into(),
                 parent: region.parent.map(str::to_string),
                 items,
-                newest: newest_text(newest),
+                newest: health::rfc3339(newest),
                 feed_url: format!("{base}/feeds/{}.xml", region.slug),
             }
         })
@@ -590,7 +585,7 @@ async fn region_list(
         name_traditional: "全國".into(),
         parent: None,
         items,
-        newest: newest_text(newest),
+        newest: health::rfc3339(newest),
         feed_url: format!("{base}/feeds/{NATIONAL}.xml"),
     });
     Ok(Json(list))

@@ -1,11 +1,13 @@
 //! The real binary: started on the bundled demo config, it serves feeds and exits 0 on SIGTERM; the
 //! config checker's exit codes and messages.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
+
+use common::DaemonProcess;
 
 fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_regionfeed")
@@ -35,61 +37,13 @@ fn demo_config_in(dir: &Path) -> PathBuf {
     path
 }
 
-/// Reads the child's stderr until the startup line, returning the bound address.
-fn wait_for_address(child: &mut Child) -> String {
-    let stderr = child.stderr.take().unwrap();
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("address=").nth(1) {
-                let address = rest.split_whitespace().next().unwrap_or("").to_string();
-                let _ = sender.send(address);
-            }
-        }
-    });
-    receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the daemon printed its address")
-}
-
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the daemon did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test]
 async fn demo_daemon_serves_feeds_and_exits_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let config = demo_config_in(dir.path());
-    let mut child = Command::new(binary())
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let address = wait_for_address(&mut child);
+    let mut daemon = DaemonProcess::start(&config, &[]).await;
 
-    let health = reqwest::get(format!("http://{address}/healthz"))
+    let health = reqwest::get(format!("http://{}/healthz", daemon.address))
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
@@ -97,12 +51,7 @@ async fn demo_daemon_serves_feeds_and_exits_cleanly_on_sigterm() {
     // The first polls are spread over a couple of seconds; wait (bounded) for the Shanxi items.
     let mut shanxi = String::new();
     for _ in 0..100 {
-        shanxi = reqwest::get(format!("http://{address}/feeds/shanxi.xml"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        shanxi = daemon.get_text("/feeds/shanxi.xml").await;
         if shanxi.matches("<item>").count() == 3 {
             break;
         }
@@ -116,8 +65,8 @@ async fn demo_daemon_serves_feeds_and_exits_cleanly_on_sigterm() {
         "{shanxi}"
     );
 
-    terminate(&child);
-    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    daemon.signal("TERM");
+    let status = daemon.wait_for_exit(Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(0));
 }
 

@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Canned, FixtureServer, rss};
+use common::{Canned, DaemonProcess, FixtureServer, rss};
 
 fn config_text(server: &FixtureServer, sources: &[(&str, &str, &str)]) -> String {
     let mut text = String::from(
@@ -24,14 +23,6 @@ fn config_text(server: &FixtureServer, sources: &[(&str, &str, &str)]) -> String
         ));
     }
     text
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// Waits (bounded) until `condition` holds.
@@ -59,16 +50,6 @@ fn collect_messages(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
         }
     });
     seen
-}
-
-/// Kills the daemon if the test fails before stopping it.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]
@@ -109,46 +90,14 @@ async fn notify_reload_and_stop_as_systemd_expects() {
     let socket_path = dir.path().join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     let notified = collect_messages(socket);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_regionfeed"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "400000")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut child = KillOnDrop(child);
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-            }
-        });
-    }
-    let address = {
-        let mut address = None;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while address.is_none() {
-            assert!(Instant::now() < deadline, "no startup line");
-            address = log
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .find_map(|line| {
-                    line.split("address=")
-                        .nth(1)
-                        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
-                });
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        address.unwrap()
-    };
+    let mut daemon = DaemonProcess::start(
+        &config,
+        &[
+            ("NOTIFY_SOCKET", socket_path.as_os_str()),
+            ("WATCHDOG_USEC", OsStr::new("400000")),
+        ],
+    )
+    .await;
 
     let seen = || notified.lock().unwrap().clone();
     eventually("READY=1 and WATCHDOG=1", || {
@@ -168,7 +117,7 @@ async fn notify_reload_and_stop_as_systemd_expects() {
         config_text(&server, &[("second", "second.xml", "shaanxi")]),
     )
     .unwrap();
-    signal(&child.0, "HUP");
+    daemon.signal("HUP");
     eventually("RELOADING=1 then READY=1", || {
         let seen = seen();
         let reloading = seen.iter().position(|m| m == "RELOADING=1");
@@ -193,22 +142,12 @@ async fn notify_reload_and_stop_as_systemd_expects() {
         after_reload,
         "a removed source is still polled"
     );
-    let sources = reqwest::get(format!("http://{address}/sources"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sources = daemon.get_text("/sources").await;
     assert!(
         sources.contains("\"second\"") && !sources.contains("\"first\""),
         "{sources}"
     );
-    let feed = reqwest::get(format!("http://{address}/feeds/shanxi.xml"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let feed = daemon.get_text("/feeds/shanxi.xml").await;
     assert!(
         feed.contains("太原初雪"),
         "items of a removed source stay: {feed}"
@@ -221,40 +160,25 @@ async fn notify_reload_and_stop_as_systemd_expects() {
     )
     .unwrap();
     let polls_before = server.requests_to("second.xml");
-    signal(&child.0, "HUP");
-    let rejected = |log: &Arc<Mutex<Vec<String>>>| {
-        log.lock()
-            .unwrap_or_else(|p| p.into_inner())
+    daemon.signal("HUP");
+    eventually("the rejection logged", || {
+        daemon
+            .log_lines()
             .iter()
             .any(|line| line.contains("new config rejected") && line.contains("atlantis"))
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !rejected(&log) {
-        assert!(
-            Instant::now() < deadline,
-            "no rejection logged: {:#?}",
-            log.lock().unwrap_or_else(|p| p.into_inner())
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     eventually("the old config still polling", || {
         server.requests_to("second.xml") > polls_before + 1
     })
     .await;
-    let health = reqwest::get(format!("http://{address}/healthz"))
+    let health = reqwest::get(format!("http://{}/healthz", daemon.address))
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    signal(&child.0, "TERM");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "no exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    daemon.signal("TERM");
+    let status = daemon.wait_for_exit(Duration::from_secs(20)).await;
     assert_eq!(status.code(), Some(0));
     eventually("STOPPING=1 last", || {
         seen().last().map(String::as_str) == Some("STOPPING=1")

@@ -247,3 +247,114 @@ pub async fn feed_entries(daemon: &Daemon, path: &str) -> Vec<(String, String)> 
         .map(|entry| (entry.id, entry.title.map(|t| t.content).unwrap_or_default()))
         .collect()
 }
+
+/// The real binary, running, with its stderr collected line by line; killed when dropped.
+pub struct DaemonProcess {
+    pub child: std::process::Child,
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub address: String,
+}
+
+impl DaemonProcess {
+    /// Starts `regionfeed run --config config` with `envs` and waits (bounded) for its startup line.
+    pub async fn start(config: &Path, envs: &[(&str, &std::ffi::OsStr)]) -> DaemonProcess {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_regionfeed"));
+        command
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        let mut process = DaemonProcess {
+            child,
+            log,
+            address: String::new(),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let address = process.log_lines().iter().find_map(|line| {
+                line.split("address=")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .map(str::to_string)
+            });
+            if let Some(address) = address {
+                process.address = address;
+                return process;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no startup line: {:#?}",
+                process.log_lines()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Every stderr line so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Sends a signal (`HUP`, `TERM`, …) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the process to exit, without blocking the test's runtime (its fixture
+    /// servers may still be answering the daemon).
+    pub async fn wait_for_exit(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no exit within {timeout:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// GETs `path` from the daemon; returns the body.
+    pub async fn get_text(&self, path: &str) -> String {
+        reqwest::get(format!("http://{}{path}", self.address))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for DaemonProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
