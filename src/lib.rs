@@ -9,6 +9,7 @@
 //! - [`fetch`]: bytes from HTTP(S) or a file, with limits and conditional GET.
 //! - [`decode`], [`dates`], [`parse`]: bytes → UTF-8 → our items (pure).
 //! - [`identity`]: which stored item an entry is (pure).
+//! - [`script`], [`gazetteer`], [`tag`]: script folding, place names, region tags (pure).
 //! - [`ingest`]: one poll of one source, end to end.
 //! - [`store`]: SQLite, the only module with SQL.
 //! - [`health`]: source health grouped by region.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod dates;
 pub mod decode;
 pub mod fetch;
+pub mod gazetteer;
 pub mod health;
 pub mod identity;
 pub mod ingest;
@@ -27,5 +29,7 @@ pub mod parse;
 pub mod publish;
 pub mod regions;
 pub mod scheduler;
+pub mod script;
 pub mod store;
+pub mod tag;
 pub mod telemetry;

@@ -151,7 +151,7 @@ pub fn parse_feed(
         .map(|entry| normalise_entry(entry, options))
         .collect();
     Ok(ParsedFeed {
-        title: feed.title.map(|title| clean_text(&title.content)),
+        title: feed.title.map(|title| plain_text(&title.content)),
         link: feed_link,
         items,
     })
@@ -194,7 +194,7 @@ fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> Pars
         .filter(|body| !body.is_empty());
     let title = entry
         .title
-        .map(|title| clean_text(&title.content))
+        .map(|title| plain_text(&title.content))
         .filter(|title| !title.is_empty())
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
     let author = entry
@@ -236,7 +236,7 @@ fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
 /// Folds white space (titles from Chinese feeds carry `\n　　` indents) and drops markup tags from titles.
 /// Only what looks like a tag (`<` then an ASCII letter, `/` or `!`, up to `>`) is dropped, so a title that
 /// really says `<&>` or `<初雪>` keeps it.
-fn clean_text(text: &str) -> String {
+pub fn plain_text(text: &str) -> String {
     let mut without_tags = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find('<') {
@@ -262,7 +262,7 @@ fn clean_text(text: &str) -> String {
 }
 
 fn fallback_title(text: Option<&str>) -> String {
-    let cleaned = clean_text(text.unwrap_or(""));
+    let cleaned = plain_text(text.unwrap_or(""));
     let short: String = cleaned.chars().take(40).collect();
     if short.is_empty() {
         "(untitled)".to_string()
@@ -358,10 +358,10 @@ mod tests {
 
     #[test]
     fn titles_lose_tags_but_keep_angle_brackets_that_are_text() {
-        assert_eq!(clean_text("<b>山西</b> 初雪"), "山西 初雪");
-        assert_eq!(clean_text("晋中 <&> 特殊字符"), "晋中 <&> 特殊字符");
-        assert_eq!(clean_text("太原 <初雪> & 1 < 2"), "太原 <初雪> & 1 < 2");
-        assert_eq!(clean_text("a <!-- note --> b\n　　c"), "a b c");
+        assert_eq!(plain_text("<b>山西</b> 初雪"), "山西 初雪");
+        assert_eq!(plain_text("晋中 <&> 特殊字符"), "晋中 <&> 特殊字符");
+        assert_eq!(plain_text("太原 <初雪> & 1 < 2"), "太原 <初雪> & 1 < 2");
+        assert_eq!(plain_text("a <!-- note --> b\n　　c"), "a b c");
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! script conversion. Pure: a query string in, a validated request (or a 400 naming the parameter) out.
 
 use std::fmt::Write;
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 
 use crate::publish::AppError;
 use crate::regions;
+pub use crate::script::ScriptConversion;
 use crate::store::StoredItem;
 
 /// Items in a feed unless `limit` says otherwise.
@@ -57,39 +57,6 @@ impl Format {
             Format::Rss => "application/rss+xml; charset=utf-8",
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::Json => "application/feed+json; charset=utf-8",
-        }
-    }
-}
-
-/// Conversion of the output's script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScriptConversion {
-    /// Simplified → Traditional.
-    SimplifiedToTraditional,
-    /// Traditional → Simplified.
-    TraditionalToSimplified,
-}
-
-impl ScriptConversion {
-    /// Converts `text` (phrase-level OpenCC; 陜 → 陕, which OpenCC leaves alone, added for t2s).
-    pub fn convert(self, text: &str) -> String {
-        static S2T: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
-        static T2S: OnceLock<Option<ferrous_opencc::OpenCC>> = OnceLock::new();
-        let converter = match self {
-            ScriptConversion::SimplifiedToTraditional => S2T.get_or_init(|| {
-                ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok()
-            }),
-            ScriptConversion::TraditionalToSimplified => T2S.get_or_init(|| {
-                ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s).ok()
-            }),
-        };
-        let converted = match converter {
-            Some(converter) => converter.convert(text),
-            None => text.to_string(),
-        };
-        match self {
-            ScriptConversion::TraditionalToSimplified => converted.replace('陜', "陕"),
-            ScriptConversion::SimplifiedToTraditional => converted,
         }
     }
 }
