@@ -17,7 +17,7 @@ use chrono::{TimeZone, Utc};
 use regionfeed::app::{self, Polling};
 use regionfeed::ingest::{PollOutcome, items_to_store};
 use regionfeed::parse::{ParseOptions, parse_feed};
-use regionfeed::store::{PollSuccess, RegionTag, Store};
+use regionfeed::store::{PollSuccess, Store};
 
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -298,7 +298,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
         let mut store_seconds = 0.0;
         for (index, feed) in feeds.iter().enumerate() {
             let parsed = parse_feed(feed, None, &options(now))?;
-            let items = items_to_store(parsed.items, &shanxi_tag());
+            let items = items_to_store(parsed.items, &["shanxi"], true);
             let store_start = Instant::now();
             let summary = runtime.block_on(store.record_success(PollSuccess {
                 source_id: format!("f{index}"),
@@ -341,14 +341,6 @@ fn ingest_scenario() -> anyhow::Result<()> {
     );
     println!("  peak RSS so far: {:.1} MiB", peak_rss_mib());
     Ok(())
-}
-
-fn shanxi_tag() -> Vec<RegionTag> {
-    vec![RegionTag {
-        region: "shanxi".into(),
-        origin: "source".into(),
-        evidence: None,
-    }]
 }
 
 fn options(now: chrono::DateTime<Utc>) -> ParseOptions {
@@ -570,7 +562,7 @@ fn serve_scenario() -> anyhow::Result<()> {
     let (daemon, address) = runtime.block_on(async {
         let store = Store::open(&dir.path().join("serve.db"))?;
         let parsed = parse_feed(&synthetic_feed(0, 50, 3), None, &options(now))?;
-        let items = items_to_store(parsed.items, &shanxi_tag());
+        let items = items_to_store(parsed.items, &["shanxi"], true);
         store
             .record_success(PollSuccess {
                 source_id: "sx".into(),

@@ -102,6 +102,8 @@ pub struct SourceConfig {
     pub encoding: Option<&'static encoding_rs::Encoding>,
     /// Time zone for dates written without one (default Asia/Shanghai).
     pub timezone: chrono_tz::Tz,
+    /// Tag items with regions found in their text (dateline, title, body); default true.
+    pub text_tagging: bool,
 }
 
 /// Why a config was rejected.
@@ -229,6 +231,8 @@ struct RawSource {
     title: Option<String>,
     encoding: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
+    #[serde(default = "default_true")]
+    text_tagging: bool,
 }
 
 #[derive(Deserialize)]
@@ -475,6 +479,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 title: raw_source.title.clone(),
                 encoding,
                 timezone,
+                text_tagging: raw_source.text_tagging,
             });
         }
     }

@@ -161,6 +161,7 @@ mod tests {
             title: None,
             encoding: None,
             timezone: chrono_tz::Asia::Shanghai,
+            text_tagging: true,
         }
     }
 

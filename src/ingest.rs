@@ -17,11 +17,11 @@ use url::Url;
 
 use crate::config::SourceConfig;
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::gazetteer::Gazetteer;
 use crate::identity::{item_keys, trustworthy_guids};
-use crate::parse::{ParseOptions, ParsedItem, parse_feed};
-use crate::store::{
-    IngestSummary, NewItem, PollFailure, PollSuccess, RegionTag, SourceState, Store,
-};
+use crate::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
+use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store};
+use crate::tag::{TagInput, tag_item};
 
 /// Polls sources and stores what they return.
 pub struct Ingestor {
@@ -280,9 +280,17 @@ impl Ingestor {
         let content_type = body.content_type.clone();
         let bytes = body.bytes;
         self.parses.fetch_add(1, Ordering::Relaxed);
-        // Parsing is CPU work; keep it off the async workers.
-        let parsed = tokio::task::spawn_blocking(move || {
-            parse_feed(&bytes, content_type.as_deref(), &options)
+        let source_regions = source.regions.clone();
+        let text_tagging = source.text_tagging;
+        // Parsing and tagging are CPU work; keep them off the async workers.
+        let (parsed, items) = tokio::task::spawn_blocking(move || {
+            let mut parsed = parse_feed(&bytes, content_type.as_deref(), &options)?;
+            let items = items_to_store(
+                std::mem::take(&mut parsed.items),
+                &source_regions,
+                text_tagging,
+            );
+            Ok::<_, crate::parse::ParseError>((parsed, items))
         })
         .await
         .map_err(|error| Failure::internal(format!("parser task failed: {error}")))?
@@ -295,7 +303,6 @@ impl Ingestor {
             },
         })?;
 
-        let items = items_to_store(parsed.items, &source_region_tags(source));
         let summary = self
             .record(PollSuccess {
                 source_id: source.id.clone(),
@@ -322,28 +329,39 @@ impl Ingestor {
 }
 
 /// The parsed entries of one feed, with their identity keys and region tags, ready for the store.
-pub fn items_to_store(items: Vec<ParsedItem>, region_tags: &[RegionTag]) -> Vec<NewItem> {
+/// `source_regions` are the source's configured regions (empty: national); `text_tagging` adds regions
+/// found in each item's text (see `tag`).
+pub fn items_to_store(
+    items: Vec<ParsedItem>,
+    source_regions: &[&'static str],
+    text_tagging: bool,
+) -> Vec<NewItem> {
     let trusted = trustworthy_guids(&items);
+    let gazetteer = Gazetteer::builtin();
     items
         .into_iter()
         .zip(trusted)
-        .map(|(item, guid_is_trustworthy)| NewItem {
-            keys: item_keys(&item, guid_is_trustworthy),
-            item,
-            regions: region_tags.to_vec(),
-        })
-        .collect()
-}
-
-/// The regions every item of `source` gets from the config.
-fn source_region_tags(source: &SourceConfig) -> Vec<RegionTag> {
-    source
-        .regions
-        .iter()
-        .map(|slug| RegionTag {
-            region: slug.to_string(),
-            origin: "source".to_string(),
-            evidence: None,
+        .map(|(item, guid_is_trustworthy)| {
+            let body = plain_text(
+                item.content
+                    .as_deref()
+                    .or(item.summary.as_deref())
+                    .unwrap_or(""),
+            );
+            let regions = tag_item(
+                gazetteer,
+                TagInput {
+                    title: &item.title,
+                    body: &body,
+                    source_regions,
+                    text_tagging,
+                },
+            );
+            NewItem {
+                keys: item_keys(&item, guid_is_trustworthy),
+                item,
+                regions,
+            }
         })
         .collect()
 }

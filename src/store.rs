@@ -915,6 +915,18 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                             seq,
                         ],
                     )?;
+                    // An edited title or text may name other places: tags follow the new text.
+                    connection
+                        .prepare_cached("DELETE FROM item_regions WHERE item_id = ?1")?
+                        .execute(params![item_id])?;
+                    for tag in &new_item.regions {
+                        insert_region.execute(params![
+                            item_id,
+                            tag.region,
+                            tag.origin,
+                            tag.evidence
+                        ])?;
+                    }
                     summary.updated += 1;
                     changed_data = true;
                 }

@@ -88,7 +88,17 @@ COMMON_WORD_COUNTIES = {
     "文县", "礼县", "康县", "容县", "易县", "单县", "沙县",  # 沙县小吃 is sold everywhere
     "城区", "郊区", "矿区", "东区", "西区", "南区", "北区",
     "新区", "开发区",
+    "老城区", "新城区",  # the old town / the new town, as often as 洛阳's and 西安's districts
 }
+
+# National-level new areas: not county-level units in either source, but named in the news as places.
+NEW_AREAS = [
+    ("雄安新区", "hebei"), ("雄安", "hebei"), ("两江新区", "chongqing"), ("舟山群岛新区", "zhejiang"),
+    ("兰州新区", "gansu"), ("南沙新区", "guangdong"), ("西咸新区", "shaanxi"), ("贵安新区", "guizhou"),
+    ("西海岸新区", "shandong"), ("金普新区", "liaoning"), ("湘江新区", "hunan"), ("江北新区", "jiangsu"),
+    ("福州新区", "fujian"), ("滇中新区", "yunnan"), ("哈尔滨新区", "heilongjiang"), ("长春新区", "jilin"),
+    ("赣江新区", "jiangxi"), ("天府新区", "sichuan"),
+]
 
 # Phrases that contain a place name but do not mention the place.
 BLOCKER_PHRASES = [
@@ -238,6 +248,8 @@ def main():
 
     for name, form in CORPS_NAMES:
         claim(name, "bingtuan", "corps", form)
+    for name, slug in NEW_AREAS:
+        claim(name, slug, "county", "full" if name.endswith("新区") else "short")
 
     for level, old, old_alias, province in renames:
         slug = PROVINCE_SLUGS.get(province)
