@@ -80,6 +80,8 @@ pub struct Gazetteer {
     in_text: Vec<usize>,
     /// Every form, overlapping search, for the place right before a dateline's date.
     any: AhoCorasick,
+    /// Every form, leftmost-longest: for comparing two texts' places, where a county's short form is safe.
+    every: AhoCorasick,
 }
 
 /// A line of the data file that could not be read.
@@ -169,11 +171,19 @@ impl Gazetteer {
                 problem: error.to_string(),
             }
         })?;
+        let every = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(places.iter().map(|place| place.name))
+            .map_err(|error| GazetteerError {
+                line: 0,
+                problem: error.to_string(),
+            })?;
         Ok(Gazetteer {
             places,
             text,
             in_text,
             any,
+            every,
         })
     }
 
@@ -199,6 +209,19 @@ impl Gazetteer {
             .find_iter(folded)
             .map(|found| Mention {
                 place: &self.places[self.in_text[found.pattern().as_usize()]],
+                start: found.start(),
+                end: found.end(),
+            })
+            .collect()
+    }
+
+    /// Like [`Gazetteer::mentions`], but county short forms (平遥, 浏阳) count too: for telling two
+    /// texts' places apart, not for tagging.
+    pub fn mentions_any_form<'g>(&'g self, folded: &str) -> Vec<Mention<'g>> {
+        self.every
+            .find_iter(folded)
+            .map(|found| Mention {
+                place: &self.places[found.pattern().as_usize()],
                 start: found.start(),
                 end: found.end(),
             })

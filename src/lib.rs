@@ -31,5 +31,6 @@ pub mod regions;
 pub mod scheduler;
 pub mod script;
 pub mod store;
+pub mod syndication;
 pub mod tag;
 pub mod telemetry;

@@ -205,8 +205,8 @@ fn is_person(folded: &str, mention: &Mention<'_>) -> bool {
     before_is_surname && SAYING.iter().any(|verb| after.starts_with(verb))
 }
 
-/// Splits a dateline off the start of `body`: (`中新网太原`, rest after `11月25日电`).
-fn find_dateline(body: &str) -> Option<(&str, &str)> {
+/// Splits a dateline off the start of folded `body`: (`中新网太原`, rest after `11月25日电`).
+pub fn find_dateline(body: &str) -> Option<(&str, &str)> {
     static DATELINE: OnceLock<Regex> = OnceLock::new();
     let dateline = DATELINE.get_or_init(|| {
         Regex::new(

@@ -1,0 +1,328 @@
+//! One story once across sources: a fingerprint of an item's normalised title and lead, and the rule that
+//! says whether two fingerprints are the same wire story. Pure; the store keeps the fingerprints and asks.
+//!
+//! Normalising: NFKC, Traditional → Simplified, the dateline (`中新网太原11月25日电`) and bylines and bracketed
+//! title prefixes (`【视频】`, `一图速览：`) dropped, then only letters and digits kept. The fingerprint is a
+//! 64-bit SimHash over character 3-grams of title + lead, the title's *anchors* (the places and numbers
+//! it names), and the normalised title and lead. Two items are one story when the SimHashes differ in at
+//! most [`MAX_DISTANCE`] bits, the anchors do not contradict each other (two cities' 政府工作报告 share a
+//! template but not a city), and the leads contain each other (see [`same_story`]). SimHash alone
+//! cannot separate copies from look-alikes on short Chinese news text (precision 0.83 at recall 0.86);
+//! the thresholds come from `tests/fixtures/syndication.txt`, whose test prints the sweep.
+
+use crate::gazetteer::Gazetteer;
+use crate::script::fold;
+use crate::tag::find_dateline;
+
+/// Most differing SimHash bits for two items to be one story: a loose first cut (copies in the labelled
+/// set differ by up to 18 bits; unrelated texts by 32 on average), the finer tests follow.
+pub const MAX_DISTANCE: u32 = 24;
+/// Least share of the shorter lead's 3-grams the other lead must contain.
+pub const MIN_LEAD_CONTAINMENT: f64 = 0.84;
+/// Leads this alike are one wire text whatever the titles say.
+pub const SAME_LEAD_CONTAINMENT: f64 = 0.95;
+/// Characters of the lead that go into the fingerprint.
+pub const LEAD_CHARS: usize = 160;
+/// Stories are merged only when published this close together (hours).
+pub const WINDOW_HOURS: i64 = 72;
+
+/// What the store keeps per item to find its story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryPrint {
+    /// SimHash of the normalised title + lead.
+    pub simhash: u64,
+    /// Places and numbers in the title, sorted, space-separated.
+    pub anchors: String,
+    /// The normalised title (decoration dropped, letters and digits only).
+    pub title: String,
+    /// The normalised lead, at most [`LEAD_CHARS`] characters.
+    pub lead: String,
+}
+
+/// The fingerprint of an item with this title and plain-text body.
+pub fn story_print(title: &str, body: &str) -> StoryPrint {
+    let title = fold(title);
+    let lead_raw: String = body.chars().take(LEAD_CHARS * 2).collect();
+    let lead = fold(&lead_raw);
+    let lead = match find_dateline(&lead) {
+        Some((_, rest)) => rest.to_string(),
+        None => lead,
+    };
+    let title_core = strip_title_decoration(&title);
+    let title_chars = letters_and_digits(title_core);
+    let lead_chars: Vec<char> = letters_and_digits(&lead)
+        .into_iter()
+        .take(LEAD_CHARS)
+        .collect();
+    let mut text = title_chars.clone();
+    text.extend(&lead_chars);
+    StoryPrint {
+        simhash: simhash(&text),
+        anchors: anchors(title_core),
+        title: title_chars.into_iter().collect(),
+        lead: lead_chars.into_iter().collect(),
+    }
+}
+
+/// True when `a` and `b` are the same story: close SimHashes, agreeing anchors, leads that mostly
+/// contain each other, and titles that differ by insertions and deletions rather than by swapping a short
+/// word for another (黄山 → 庐山, 中美 → 中日, 开幕 → 闭幕: the signature of a look-alike).
+pub fn same_story(a: &StoryPrint, b: &StoryPrint) -> bool {
+    if distance(a, b) > MAX_DISTANCE || !anchors_agree(&a.anchors, &b.anchors) {
+        return false;
+    }
+    let lead = lead_containment(&a.lead, &b.lead);
+    // The same wire text under a rewritten title; or nearly the same text under a title that was edited,
+    // not turned into another story's.
+    lead >= SAME_LEAD_CONTAINMENT
+        || (lead >= MIN_LEAD_CONTAINMENT && !swaps_a_short_word(&a.title, &b.title))
+}
+
+/// Share of the shorter lead's character 3-grams found in the other lead (1.0 when either is empty).
+pub fn lead_containment(a: &str, b: &str) -> f64 {
+    let grams = |text: &str| -> std::collections::HashSet<[char; 3]> {
+        let chars: Vec<char> = text.chars().collect();
+        chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+    };
+    let (a, b) = (grams(a), grams(b));
+    let smaller = a.len().min(b.len());
+    if smaller == 0 {
+        return 1.0;
+    }
+    a.intersection(&b).count() as f64 / smaller as f64
+}
+
+/// True when aligning the titles (longest common subsequence) leaves a place where 1–3 characters of one
+/// stand where 1–3 different characters of the other stand.
+pub fn swaps_a_short_word(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().take(80).collect();
+    let b: Vec<char> = b.chars().take(80).collect();
+    let (n, m) = (a.len(), b.len());
+    // lcs[i][j] = LCS length of a[i..] and b[j..].
+    let mut lcs = vec![vec![0u16; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let (mut deleted, mut inserted) = (0usize, 0usize);
+    let swapped =
+        |deleted: usize, inserted: usize| (1..=3).contains(&deleted) && (1..=3).contains(&inserted);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            if swapped(deleted, inserted) {
+                return true;
+            }
+            deleted = 0;
+            inserted = 0;
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            deleted += 1;
+            i += 1;
+        } else {
+            inserted += 1;
+            j += 1;
+        }
+    }
+    swapped(deleted, inserted)
+}
+
+/// Differing SimHash bits.
+pub fn distance(a: &StoryPrint, b: &StoryPrint) -> u32 {
+    (a.simhash ^ b.simhash).count_ones()
+}
+
+/// Anchors contradict when both titles name places (or numbers) and share none of them.
+pub fn anchors_agree(a: &str, b: &str) -> bool {
+    let split = |anchors: &str, numeric: bool| -> Vec<String> {
+        anchors
+            .split(' ')
+            .filter(|word| !word.is_empty())
+            .filter(|word| word.starts_with('#') == numeric)
+            .map(str::to_string)
+            .collect()
+    };
+    [false, true].into_iter().all(|numeric| {
+        let (left, right) = (split(a, numeric), split(b, numeric));
+        left.is_empty() || right.is_empty() || left.iter().any(|word| right.contains(word))
+    })
+}
+
+/// The title without bracketed prefixes (`【视频】`, `（图）`) and label prefixes (`一图速览：`, `快讯｜`).
+fn strip_title_decoration(title: &str) -> &str {
+    let mut rest = title.trim();
+    loop {
+        let before = rest;
+        for (open, close) in [('【', '】'), ('[', ']'), ('(', ')'), ('（', '）')] {
+            if let Some(inner) = rest.strip_prefix(open)
+                && let Some(end) = inner.find(close)
+                && inner[..end].chars().count() <= 8
+            {
+                rest = inner[end + close.len_utf8()..].trim_start();
+            }
+        }
+        // A short label before a colon or bar: 快讯：, 视频｜, 一图速览:
+        if let Some(position) = rest.find(['：', ':', '｜', '|'])
+            && rest[..position].chars().count() <= 6
+            && !rest[..position].chars().any(|c| c.is_ascii_digit())
+        {
+            let separator_len = rest[position..].chars().next().map_or(1, char::len_utf8);
+            let label = &rest[..position];
+            if [
+                "快讯", "视频", "图", "速览", "独家", "直播", "热点", "最新", "现场",
+            ]
+            .iter()
+            .any(|word| label.contains(word))
+            {
+                rest = rest[position + separator_len..].trim_start();
+            }
+        }
+        if rest == before {
+            return rest;
+        }
+    }
+}
+
+fn letters_and_digits(text: &str) -> Vec<char> {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Places named in the title and its numbers (dates left out: reposts rewrite them), as anchors.
+fn anchors(title: &str) -> String {
+    let gazetteer = Gazetteer::builtin();
+    let mut words: Vec<String> = gazetteer
+        .mentions_any_form(title)
+        .into_iter()
+        .filter(|mention| !mention.place.regions.is_empty())
+        .map(|mention| place_stem(mention.place.name).to_string())
+        .collect();
+    let chars: Vec<char> = title.chars().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        if chars[index].is_ascii_digit() {
+            let start = index;
+            while index < chars.len() && (chars[index].is_ascii_digit() || chars[index] == '.') {
+                index += 1;
+            }
+            let number: String = chars[start..index].iter().collect();
+            let unit = chars.get(index).copied();
+            let is_date_part = matches!(unit, Some('月' | '日' | '时' | '点' | '年'));
+            if !is_date_part {
+                words.push(format!("#{number}"));
+            }
+        } else {
+            index += 1;
+        }
+    }
+    words.sort();
+    words.dedup();
+    words.join(" ")
+}
+
+/// 晋中市 and 晋中 are one anchor.
+fn place_stem(name: &str) -> &str {
+    match name.strip_suffix(['省', '市', '县', '区']) {
+        Some(stem) if stem.chars().count() >= 2 => stem,
+        _ => name,
+    }
+}
+
+/// 64-bit SimHash over character 3-grams (or the whole text when shorter).
+fn simhash(text: &[char]) -> u64 {
+    let mut weights = [0i32; 64];
+    let mut add = |gram: &[char]| {
+        let hash = fnv1a(gram);
+        for (bit, weight) in weights.iter_mut().enumerate() {
+            if hash >> bit & 1 == 1 {
+                *weight += 1;
+            } else {
+                *weight -= 1;
+            }
+        }
+    };
+    if text.len() < 3 {
+        add(text);
+    } else {
+        text.windows(3).for_each(&mut add);
+    }
+    weights
+        .iter()
+        .enumerate()
+        .filter(|(_, weight)| **weight > 0)
+        .fold(0u64, |hash, (bit, _)| hash | 1 << bit)
+}
+
+fn fnv1a(chars: &[char]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in chars {
+        for byte in (c as u32).to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    // FNV's low bits mix poorly on short inputs; finish like splitmix64.
+    hash ^= hash >> 31;
+    hash = hash.wrapping_mul(0x7fb5_d329_728e_a185);
+    hash ^ (hash >> 27)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repost_with_another_dateline_prefix_and_script_is_the_same_story() {
+        let original = story_print(
+            "晋中市发布2024年政府工作报告",
+            "中新网太原2月28日电 晋中市政府28日发布2024年政府工作报告，提出全年经济增长目标。",
+        );
+        let repost = story_print(
+            "【速览】晉中市發布2024年政府工作報告",
+            "（記者 王某）晉中市政府28日發布2024年政府工作報告，提出全年經濟增長目標。",
+        );
+        assert!(
+            same_story(&original, &repost),
+            "{}",
+            distance(&original, &repost)
+        );
+    }
+
+    #[test]
+    fn two_cities_reports_are_different_stories() {
+        let jinzhong = story_print(
+            "晋中市发布2024年政府工作报告",
+            "晋中市政府28日发布2024年政府工作报告，提出全年经济增长目标。",
+        );
+        let datong = story_print(
+            "大同市发布2024年政府工作报告",
+            "大同市政府28日发布2024年政府工作报告，提出全年经济增长目标。",
+        );
+        assert!(!same_story(&jinzhong, &datong));
+    }
+
+    #[test]
+    fn title_decoration_is_dropped() {
+        assert_eq!(
+            strip_title_decoration("【视频】（图）快讯：太原初雪"),
+            "太原初雪"
+        );
+        assert_eq!(
+            strip_title_decoration("2024年：太原初雪"),
+            "2024年：太原初雪"
+        );
+    }
+
+    #[test]
+    fn anchors_keep_places_and_numbers_but_not_dates() {
+        assert_eq!(anchors("山西晋中市11月25日发布3项措施"), "#3 山西 晋中");
+        assert!(anchors_agree("#3 晋中", "山西 晋中"));
+        assert!(!anchors_agree("晋中", "大同"));
+        assert!(!anchors_agree("#3", "#5"));
+    }
+}
