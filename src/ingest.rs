@@ -21,6 +21,7 @@ use crate::gazetteer::Gazetteer;
 use crate::identity::{item_keys, trustworthy_guids};
 use crate::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
 use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store};
+use crate::syndication::story_print;
 use crate::tag::{TagInput, tag_item};
 
 /// Polls sources and stores what they return.
@@ -357,7 +358,9 @@ pub fn items_to_store(
                     text_tagging,
                 },
             );
+            let story = Some(story_print(&item.title, &body));
             NewItem {
+                story,
                 keys: item_keys(&item, guid_is_trustworthy),
                 item,
                 regions,

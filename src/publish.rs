@@ -467,6 +467,7 @@ async fn render_feed(
             .before
             .map(|cursor| (cursor.published, cursor.row_id)),
         sources: request.sources.clone(),
+        origins: request.origins.clone(),
         // One more than asked tells whether there is a next page.
         limit: request.limit + 1,
         scan_limit: SCAN_LIMIT + request.limit,

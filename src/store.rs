@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identity::{content_hash, stable_item_id};
 use crate::parse::ParsedItem;
+use crate::syndication::{self, StoryPrint};
 
 /// Migrations in order; entry N brings the schema to version N+1.
 const MIGRATIONS: &[&str] = &[
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0002_source_moves.sql"),
     include_str!("store/migrations/0003_change_time.sql"),
     include_str!("store/migrations/0004_tombstones.sql"),
+    include_str!("store/migrations/0005_stories.sql"),
 ];
 
 /// Why a database operation failed.
@@ -77,6 +79,8 @@ pub struct NewItem {
     pub keys: Vec<String>,
     /// Region tags: (slug, origin, evidence).
     pub regions: Vec<RegionTag>,
+    /// Fingerprint for finding the same story from other sources; `None` leaves the item on its own.
+    pub story: Option<StoryPrint>,
 }
 
 /// One region an item belongs to, and why.
@@ -126,6 +130,8 @@ pub struct IngestSummary {
     pub unchanged: usize,
     /// Entries of items that retention removed earlier: not ingested again.
     pub tombstoned: usize,
+    /// New items found to repeat another source's story, shown through that story's first item.
+    pub merged: usize,
     /// Whether anything that output shows changed (items or source titles).
     #[serde(skip)]
     pub changed_data: bool,
@@ -216,10 +222,23 @@ pub struct StoredItem {
     pub first_seen: i64,
     /// Last upstream edit seen, unix seconds.
     pub updated: Option<i64>,
-    /// Region slugs.
+    /// Region slugs (of this item and of the other sources' copies of its story).
     pub regions: Vec<String>,
     /// Database row id: the tie-breaker of the paging cursor.
     pub row_id: i64,
+    /// Other sources that carried the same story, first seen first.
+    pub also_reported_by: Vec<AlsoReported>,
+}
+
+/// Another source's copy of a story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlsoReported {
+    /// Source id.
+    pub source_id: String,
+    /// The source's title (config title, else the feed's), if known.
+    pub source_title: Option<String>,
+    /// The copy's link.
+    pub link: Option<String>,
 }
 
 /// Which items a feed shows.
@@ -280,8 +299,12 @@ pub struct ItemQuery {
     pub since: Option<i64>,
     /// Only items older than this cursor: (published, row id); `i64::MAX` as row id means any.
     pub before: Option<(i64, i64)>,
-    /// Only items from these sources (empty: any).
+    /// Only items from these sources (empty: any). Naming sources also shows their copies of stories
+    /// other sources carried first, which are otherwise shown only through the first item.
     pub sources: Vec<String>,
+    /// Only items whose matching region tag has one of these origins (`source`, `dateline`, `title`,
+    /// `body`); empty: any. Applies to region selections and `All` (items with any such tag).
+    pub origins: Vec<String>,
     /// Most items returned.
     pub limit: usize,
     /// Most rows read while looking for `limit` matches.
@@ -295,6 +318,7 @@ impl Default for ItemQuery {
             since: None,
             before: None,
             sources: Vec::new(),
+            origins: Vec::new(),
             limit: 50,
             scan_limit: 5000,
         }
@@ -543,21 +567,51 @@ impl Store {
         self.read(move |connection| {
             let mut conditions: Vec<String> = Vec::new();
             let mut values: Vec<rusqlite::types::Value> = Vec::new();
+            let origin_filter = if query.origins.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " AND r.origin IN ({})",
+                    vec!["?"; query.origins.len()].join(", ")
+                )
+            };
+            let origin_values = || query.origins.iter().cloned().map(Into::into);
             match &query.selection {
-                Selection::All => {}
-                Selection::National => conditions.push(
-                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
-                ),
-                Selection::Regions(slugs) => {
-                    conditions.push(format!(
-                        "i.id IN (SELECT item_id FROM item_regions WHERE region IN ({}))",
-                        vec!["?"; slugs.len().max(1)].join(", ")
-                    ));
-                    values.extend(slugs.iter().cloned().map(Into::into));
-                    if slugs.is_empty() {
-                        values.push(String::new().into());
+                Selection::All => {
+                    if !query.origins.is_empty() {
+                        conditions.push(format!(
+                            "i.id IN (SELECT r.item_id FROM item_regions r WHERE 1{origin_filter})"
+                        ));
+                        values.extend(origin_values());
                     }
                 }
+                Selection::National => conditions.push(
+                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)
+                     AND NOT EXISTS (SELECT 1 FROM items m JOIN item_regions r ON r.item_id = m.id
+                                     WHERE m.story_id = i.id)"
+                        .into(),
+                ),
+                Selection::Regions(slugs) => {
+                    // The item's own tags, or the tags of other sources' copies of its story.
+                    let slot = vec!["?"; slugs.len().max(1)].join(", ");
+                    conditions.push(format!(
+                        "(i.id IN (SELECT r.item_id FROM item_regions r
+                                   WHERE r.region IN ({slot}){origin_filter})
+                          OR i.id IN (SELECT m.story_id FROM item_regions r JOIN items m ON m.id = r.item_id
+                                      WHERE r.region IN ({slot}){origin_filter}
+                                        AND m.story_id IS NOT NULL))"
+                    ));
+                    for _ in 0..2 {
+                        values.extend(slugs.iter().cloned().map(Into::into));
+                        if slugs.is_empty() {
+                            values.push(String::new().into());
+                        }
+                        values.extend(origin_values());
+                    }
+                }
+            }
+            if query.sources.is_empty() {
+                conditions.push("i.story_id IS NULL".into());
             }
             if let Some(since) = query.since {
                 conditions.push("i.published >= ?".into());
@@ -583,7 +637,8 @@ impl Store {
             let sql = format!(
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
-                        (SELECT group_concat(region, ' ') FROM item_regions r WHERE r.item_id = i.id),
+                        (SELECT group_concat(DISTINCT r.region) FROM item_regions r
+                         JOIN items m ON m.id = r.item_id WHERE m.id = i.id OR m.story_id = i.id),
                         i.id
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
@@ -602,6 +657,8 @@ impl Store {
                     }
                 }
             }
+            drop(rows);
+            add_copies(connection, &mut items)?;
             Ok(items)
         })
         .await
@@ -729,10 +786,31 @@ fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem>
         first_seen: row.get(11)?,
         updated: row.get(12)?,
         regions: regions
-            .map(|r| r.split(' ').map(str::to_string).collect())
+            .map(|r| r.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
         row_id: row.get(14)?,
+        also_reported_by: Vec::new(),
     })
+}
+
+/// Fills `also_reported_by` of `items` with the other sources' copies of their stories.
+fn add_copies(connection: &Connection, items: &mut [StoredItem]) -> Result<(), StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT m.source_id, s.title, m.link FROM items m LEFT JOIN sources s ON s.id = m.source_id
+         WHERE m.story_id = ?1 ORDER BY m.first_seen, m.id",
+    )?;
+    for item in items {
+        item.also_reported_by = statement
+            .query_map(params![item.row_id], |row| {
+                Ok(AlsoReported {
+                    source_id: row.get(0)?,
+                    source_title: row.get(1)?,
+                    link: row.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+    }
+    Ok(())
 }
 
 const SOURCE_COLUMNS: &str =
@@ -848,6 +926,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
         connection.prepare_cached("SELECT 1 FROM tombstones WHERE key_hash = ?1")?;
     let mut change_seq: Option<i64> = None;
     let mut changed_data = false;
+    let mut story_candidates: Option<Vec<StoryCandidate>> = None;
     let now = poll.now.timestamp();
     for new_item in &poll.items {
         let item = &new_item.item;
@@ -939,10 +1018,34 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 };
                 let first_key = new_item.keys.first().map(String::as_str).unwrap_or("");
                 let uid = stable_item_id(&poll.source_id, first_key);
+                let story_id = match &new_item.story {
+                    Some(print) => {
+                        let candidates = match &story_candidates {
+                            Some(candidates) => candidates,
+                            None => {
+                                story_candidates.insert(load_story_candidates(connection, poll)?)
+                            }
+                        };
+                        find_story(candidates, print, item.published.timestamp())
+                    }
+                    None => None,
+                };
+                if story_id.is_some() {
+                    summary.merged += 1;
+                }
+                let (story_hash, story_anchors, story_text) = match &new_item.story {
+                    Some(print) => (
+                        Some(print.simhash as i64),
+                        Some(print.anchors.as_str()),
+                        Some(format!("{}\u{1f}{}", print.title, print.lead)),
+                    ),
+                    None => (None, None, None),
+                };
                 connection.prepare_cached(
                     "INSERT INTO items (uid, source_id, guid, link, title, summary, content, author,
-                        published, date_source, first_seen, content_hash, change_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        published, date_source, first_seen, content_hash, change_seq,
+                        story_id, story_hash, story_anchors, story_text)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 )?.execute(
                     params![
                         uid,
@@ -958,6 +1061,10 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                         now,
                         hash,
                         seq,
+                        story_id,
+                        story_hash,
+                        story_anchors,
+                        story_text,
                     ],
                 )?;
                 summary.new += 1;
@@ -981,6 +1088,61 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
     }
     summary.changed_data = changed_data;
     Ok(summary)
+}
+
+/// A story another source started: the first item of it, with its fingerprint.
+struct StoryCandidate {
+    id: i64,
+    published: i64,
+    print: StoryPrint,
+}
+
+/// First items of other sources' stories published within the window around this poll's items.
+fn load_story_candidates(
+    connection: &Connection,
+    poll: &PollSuccess,
+) -> Result<Vec<StoryCandidate>, StoreError> {
+    let window = syndication::WINDOW_HOURS * 3600;
+    let published = poll.items.iter().map(|new| new.item.published.timestamp());
+    let (Some(earliest), Some(latest)) = (published.clone().min(), published.max()) else {
+        return Ok(Vec::new());
+    };
+    let mut statement = connection.prepare_cached(
+        "SELECT id, published, story_hash, story_anchors, story_text FROM items
+         WHERE published BETWEEN ?1 AND ?2 AND source_id <> ?3
+           AND story_id IS NULL AND story_hash IS NOT NULL",
+    )?;
+    let candidates = statement
+        .query_map(
+            params![earliest - window, latest + window, poll.source_id],
+            |row| {
+                let text: String = row.get(4)?;
+                let (title, lead) = text.split_once('\u{1f}').unwrap_or((text.as_str(), ""));
+                Ok(StoryCandidate {
+                    id: row.get(0)?,
+                    published: row.get(1)?,
+                    print: StoryPrint {
+                        simhash: row.get::<_, i64>(2)? as u64,
+                        anchors: row.get(3)?,
+                        title: title.to_string(),
+                        lead: lead.to_string(),
+                    },
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(candidates)
+}
+
+/// The story `print` repeats: the closest candidate within the window that passes `same_story`.
+fn find_story(candidates: &[StoryCandidate], print: &StoryPrint, published: i64) -> Option<i64> {
+    let window = syndication::WINDOW_HOURS * 3600;
+    candidates
+        .iter()
+        .filter(|candidate| (candidate.published - published).abs() <= window)
+        .filter(|candidate| syndication::same_story(&candidate.print, print))
+        .min_by_key(|candidate| (syndication::distance(&candidate.print, print), candidate.id))
+        .map(|candidate| candidate.id)
 }
 
 #[cfg(test)]
@@ -1017,6 +1179,7 @@ mod tests {
             items: items
                 .into_iter()
                 .map(|item| NewItem {
+                    story: None,
                     keys: item_keys(&item, true),
                     item,
                     regions: vec![RegionTag {

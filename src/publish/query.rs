@@ -11,6 +11,8 @@ use crate::regions;
 pub use crate::script::ScriptConversion;
 use crate::store::StoredItem;
 
+/// Values `origin=` accepts: why an item has a region.
+pub const ORIGINS: [&str; 4] = ["source", "dateline", "title", "body"];
 /// Items in a feed unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
 /// Most items a feed returns.
@@ -163,6 +165,8 @@ pub struct FeedRequest {
     pub before: Option<Cursor>,
     /// Only items from these sources.
     pub sources: Vec<String>,
+    /// Only items whose region tag has one of these origins (`origin=source` or `origin=source,dateline`).
+    pub origins: Vec<String>,
     /// Convert the output's script.
     pub opencc: Option<ScriptConversion>,
     /// The recognised parameters in a canonical order, without `before` and `format`: the cache key's
@@ -288,6 +292,20 @@ pub fn parse_feed_request(
         .collect();
     sources.sort();
     sources.dedup();
+    let mut origins: Vec<String> = Vec::new();
+    for (_, value) in pairs.iter().filter(|(key, _)| key == "origin") {
+        for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            if !ORIGINS.contains(&origin) {
+                return Err(bad(
+                    "origin",
+                    format!("use {}, got \"{origin}\"", ORIGINS.join(", ")),
+                ));
+            }
+            origins.push(origin.to_string());
+        }
+    }
+    origins.sort();
+    origins.dedup();
     let opencc = match last("opencc") {
         None => None,
         Some("s2t") => Some(ScriptConversion::SimplifiedToTraditional),
@@ -316,6 +334,9 @@ pub fn parse_feed_request(
     for source in &sources {
         canonical.append_pair("source", source);
     }
+    if !origins.is_empty() {
+        canonical.append_pair("origin", &origins.join(","));
+    }
     Ok(FeedRequest {
         format,
         limit,
@@ -324,6 +345,7 @@ pub fn parse_feed_request(
         since,
         before,
         sources,
+        origins,
         opencc,
         canonical_query: canonical.finish(),
     })
@@ -375,6 +397,7 @@ mod tests {
             updated: None,
             regions: regions.iter().map(|s| s.to_string()).collect(),
             row_id: 1,
+            also_reported_by: Vec::new(),
         }
     }
 

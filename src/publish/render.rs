@@ -11,6 +11,7 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde_json::json;
 
 use crate::identity::stable_item_id;
+use crate::publish::pages::escape;
 use crate::publish::query::{Format, ScriptConversion};
 use crate::regions;
 use crate::store::StoredItem;
@@ -96,6 +97,30 @@ impl<'a> ShownItem<'a> {
             .or(item.summary.as_deref())
             .map(|html| convert(&sanitise_html(html, item.link.as_deref())))
             .filter(|html| !html.is_empty());
+        // "Also reported by": readers show the description, so the other sources go there as links.
+        let html = if item.also_reported_by.is_empty() {
+            html
+        } else {
+            let also: Vec<String> = item
+                .also_reported_by
+                .iter()
+                .map(|copy| {
+                    let name = escape(&convert(
+                        copy.source_title.as_deref().unwrap_or(&copy.source_id),
+                    ));
+                    match copy.link.as_deref().filter(|link| is_web_link(link)) {
+                        Some(link) => format!("<a href=\"{}\">{name}</a>", escape(link)),
+                        None => name,
+                    }
+                })
+                .collect();
+            Some(format!(
+                "{}<p>{}{}</p>",
+                html.unwrap_or_default(),
+                convert("也见于："),
+                also.join("、")
+            ))
+        };
         ShownItem {
             item,
             title: convert(&item.title),
@@ -123,6 +148,11 @@ impl<'a> ShownItem<'a> {
             .iter()
             .filter_map(|slug| regions::by_slug(slug))
     }
+}
+
+/// Only http(s) links go into output.
+fn is_web_link(link: &str) -> bool {
+    link.starts_with("http://") || link.starts_with("https://")
 }
 
 fn feed_id(document: &FeedDocument<'_>) -> String {
@@ -230,6 +260,13 @@ fn render_atom(document: &FeedDocument<'_>) -> String {
             if let Some(href) = &item.link {
                 entry_links.push(link(href, "alternate", Some("text/html")));
             }
+            for copy in &item.also_reported_by {
+                if let Some(href) = copy.link.as_deref().filter(|link| is_web_link(link)) {
+                    let mut related = link(href, "related", Some("text/html"));
+                    related.title = copy.source_title.clone().or(Some(copy.source_id.clone()));
+                    entry_links.push(related);
+                }
+            }
             atom::Entry {
                 title: atom::Text::plain(shown.title.clone()),
                 id: shown.id(),
@@ -310,6 +347,7 @@ fn render_json(document: &FeedDocument<'_>) -> String {
                         "title": shown.source_title,
                         "feed_url": item.source_url,
                     },
+                    "also_reported_by": item.also_reported_by,
                 },
             });
             if let Some(link) = &item.link {
@@ -361,6 +399,7 @@ mod tests {
             updated: None,
             regions: regions.iter().map(|s| s.to_string()).collect(),
             row_id: 1,
+            also_reported_by: Vec::new(),
         }
     }
 
