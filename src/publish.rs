@@ -477,6 +477,25 @@ async fn render_feed(
         .store
         .query_items(query, move |item| filters.keep(item))
         .await?;
+    // A title given in the config names the source in output, before the feed's own title.
+    let settings = state.settings();
+    let config_title = |id: &str| {
+        settings
+            .sources
+            .iter()
+            .find(|source| source.id == id)
+            .and_then(|source| source.title.clone())
+    };
+    for item in &mut items {
+        if let Some(title) = config_title(&item.source_id) {
+            item.source_title = Some(title);
+        }
+        for copy in &mut item.also_reported_by {
+            if let Some(title) = config_title(&copy.source_id) {
+                copy.source_title = Some(title);
+            }
+        }
+    }
     let next_url = if items.len() > request.limit {
         items.truncate(request.limit);
         items.last().map(|last| {
