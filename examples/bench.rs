@@ -15,9 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
 use regionfeed::app::{self, Polling};
+use regionfeed::gazetteer::Gazetteer;
 use regionfeed::ingest::{PollOutcome, items_to_store};
-use regionfeed::parse::{ParseOptions, parse_feed};
+use regionfeed::parse::{ParseOptions, parse_feed, plain_text};
 use regionfeed::store::{PollSuccess, Store};
+use regionfeed::tag::{TagInput, tag_item};
 
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -288,14 +290,64 @@ fn ingest_scenario() -> anyhow::Result<()> {
         raw_insert.push(start.elapsed().as_secs_f64());
     }
 
-    // regionfeed: decode + parse + identity + store (one transaction per feed, as a poll does).
+    // Tagging alone: dateline/title/body tags of every item (national source: the full rule set), on the
+    // titles and plain-text bodies; reported as MB/s of text and as items/s against raw parsing.
+    let texts: Vec<(String, String)> = parsed
+        .iter()
+        .flat_map(|feed| feed.items.iter())
+        .map(|item| {
+            (
+                item.title.clone(),
+                plain_text(item.summary.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    let text_bytes: usize = texts.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let gazetteer = Gazetteer::builtin();
+    let mut tagging = Vec::new();
+    let mut tagged = 0;
+    for _ in 0..runs() {
+        let start = Instant::now();
+        tagged = 0;
+        for (title, body) in &texts {
+            let tags = tag_item(
+                gazetteer,
+                TagInput {
+                    title,
+                    body,
+                    source_regions: &[],
+                    text_tagging: true,
+                },
+            );
+            tagged += usize::from(!tags.is_empty());
+        }
+        tagging.push(start.elapsed().as_secs_f64());
+    }
+    let (median_tagging, _, _) = summary(&mut tagging.clone());
+    println!(
+        "  tagging: {:.1} MB of text, {:.2} MB/s (median), {tagged} of {total} items tagged",
+        text_bytes as f64 / 1e6,
+        text_bytes as f64 / 1e6 / median_tagging
+    );
+    print_rate(
+        "tagging only (tag_item)",
+        total,
+        &mut tagging,
+        "raw feed-rs parse (a)",
+        &mut raw_parse.clone(),
+    );
+
+    // regionfeed: decode + parse + identity + tagging + story fingerprint + store (with the cross-source
+    // story search), one transaction per feed, as a poll does.
     let mut ours = Vec::new();
     let mut ours_store_only = Vec::new();
+    let mut merged = 0;
     for _ in 0..runs() {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("ours.db"))?;
         let start = Instant::now();
         let mut store_seconds = 0.0;
+        merged = 0;
         for (index, feed) in feeds.iter().enumerate() {
             let parsed = parse_feed(feed, None, &options(now))?;
             let items = items_to_store(parsed.items, &["shanxi"], true);
@@ -314,6 +366,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
             }))?;
             store_seconds += store_start.elapsed().as_secs_f64();
             assert_eq!(summary.new, N_ITEMS);
+            merged += summary.merged;
         }
         ours.push(start.elapsed().as_secs_f64());
         ours_store_only.push(store_seconds);
@@ -325,6 +378,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
         "raw feed-rs parse (a)",
         &mut raw_parse,
     );
+    println!("  cross-source merges in the synthetic data: {merged}");
     print_rate(
         "regionfeed store step only",
         total,

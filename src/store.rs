@@ -1095,6 +1095,8 @@ struct StoryCandidate {
     id: i64,
     published: i64,
     print: StoryPrint,
+    /// The lead's 3-grams, built only for candidates whose SimHash is close.
+    grams: std::cell::OnceCell<syndication::LeadGrams>,
 }
 
 /// First items of other sources' stories published within the window around this poll's items.
@@ -1121,6 +1123,7 @@ fn load_story_candidates(
                 Ok(StoryCandidate {
                     id: row.get(0)?,
                     published: row.get(1)?,
+                    grams: std::cell::OnceCell::new(),
                     print: StoryPrint {
                         simhash: row.get::<_, i64>(2)? as u64,
                         anchors: row.get(3)?,
@@ -1137,10 +1140,19 @@ fn load_story_candidates(
 /// The story `print` repeats: the closest candidate within the window that passes `same_story`.
 fn find_story(candidates: &[StoryCandidate], print: &StoryPrint, published: i64) -> Option<i64> {
     let window = syndication::WINDOW_HOURS * 3600;
+    let grams = syndication::lead_grams(&print.lead);
     candidates
         .iter()
         .filter(|candidate| (candidate.published - published).abs() <= window)
-        .filter(|candidate| syndication::same_story(&candidate.print, print))
+        .filter(|candidate| {
+            syndication::distance(&candidate.print, print) <= syndication::MAX_DISTANCE
+        })
+        .filter(|candidate| {
+            let candidate_grams = candidate
+                .grams
+                .get_or_init(|| syndication::lead_grams(&candidate.print.lead));
+            syndication::same_story_with_grams(&candidate.print, candidate_grams, print, &grams)
+        })
         .min_by_key(|candidate| (syndication::distance(&candidate.print, print), candidate.id))
         .map(|candidate| candidate.id)
 }

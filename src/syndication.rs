@@ -16,7 +16,7 @@ use crate::tag::find_dateline;
 
 /// Most differing SimHash bits for two items to be one story: a loose first cut (copies in the labelled
 /// set differ by up to 18 bits; unrelated texts by 32 on average), the finer tests follow.
-pub const MAX_DISTANCE: u32 = 24;
+pub const MAX_DISTANCE: u32 = 20;
 /// Least share of the shorter lead's 3-grams the other lead must contain.
 pub const MIN_LEAD_CONTAINMENT: f64 = 0.84;
 /// Leads this alike are one wire text whatever the titles say.
@@ -68,28 +68,47 @@ pub fn story_print(title: &str, body: &str) -> StoryPrint {
 /// contain each other, and titles that differ by insertions and deletions rather than by swapping a short
 /// word for another (黄山 → 庐山, 中美 → 中日, 开幕 → 闭幕: the signature of a look-alike).
 pub fn same_story(a: &StoryPrint, b: &StoryPrint) -> bool {
+    same_story_with_grams(a, &lead_grams(&a.lead), b, &lead_grams(&b.lead))
+}
+
+/// [`same_story`] with each lead's 3-grams ([`lead_grams`]) computed once by the caller.
+pub fn same_story_with_grams(
+    a: &StoryPrint,
+    a_grams: &LeadGrams,
+    b: &StoryPrint,
+    b_grams: &LeadGrams,
+) -> bool {
     if distance(a, b) > MAX_DISTANCE || !anchors_agree(&a.anchors, &b.anchors) {
         return false;
     }
-    let lead = lead_containment(&a.lead, &b.lead);
+    let lead = containment(a_grams, b_grams);
     // The same wire text under a rewritten title; or nearly the same text under a title that was edited,
     // not turned into another story's.
     lead >= SAME_LEAD_CONTAINMENT
         || (lead >= MIN_LEAD_CONTAINMENT && !swaps_a_short_word(&a.title, &b.title))
 }
 
+/// The character 3-grams of a normalised lead.
+pub type LeadGrams = std::collections::HashSet<[char; 3]>;
+
+/// `lead`'s character 3-grams.
+pub fn lead_grams(lead: &str) -> LeadGrams {
+    let chars: Vec<char> = lead.chars().collect();
+    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
 /// Share of the shorter lead's character 3-grams found in the other lead (1.0 when either is empty).
 pub fn lead_containment(a: &str, b: &str) -> f64 {
-    let grams = |text: &str| -> std::collections::HashSet<[char; 3]> {
-        let chars: Vec<char> = text.chars().collect();
-        chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
-    };
-    let (a, b) = (grams(a), grams(b));
-    let smaller = a.len().min(b.len());
+    containment(&lead_grams(a), &lead_grams(b))
+}
+
+fn containment(a: &LeadGrams, b: &LeadGrams) -> f64 {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let smaller = a.len();
     if smaller == 0 {
         return 1.0;
     }
-    a.intersection(&b).count() as f64 / smaller as f64
+    a.iter().filter(|gram| b.contains(*gram)).count() as f64 / smaller as f64
 }
 
 /// True when aligning the titles (longest common subsequence) leaves a place where 1–3 characters of one

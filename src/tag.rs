@@ -21,7 +21,7 @@ use crate::script::fold;
 use crate::store::RegionTag;
 
 /// Characters of body text read for tags (the lead; datelines and the main subject are at the start).
-pub const BODY_CHARS: usize = 1_500;
+pub const BODY_CHARS: usize = 600;
 /// A body naming more regions than this is a national round-up: its body tags nothing.
 pub const MAX_BODY_REGIONS: usize = 3;
 
