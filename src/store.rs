@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identity::{content_hash, stable_item_id};
 use crate::parse::ParsedItem;
-use crate::syndication::{self, StoryPrint};
+use crate::syndication::{self, PreparedPrint, StoryPrint};
 
 /// Migrations in order; entry N brings the schema to version N+1.
 const MIGRATIONS: &[&str] = &[
@@ -60,6 +60,8 @@ pub struct Store {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
     version: Arc<DataVersion>,
+    /// Recent first items of stories, for the cross-source story search. Used only under the writer lock.
+    stories: Arc<Mutex<StoryIndex>>,
 }
 
 /// The change counter and time of the item data, mirrored in memory so HTTP can answer conditional
@@ -358,6 +360,7 @@ impl Store {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
             version: Arc::new(version),
+            stories: Arc::new(Mutex::new(StoryIndex::default())),
         })
     }
 
@@ -412,9 +415,12 @@ impl Store {
     /// the source's state refreshed.
     pub async fn record_success(&self, poll: PollSuccess) -> Result<IngestSummary, StoreError> {
         let version = self.version.clone();
+        let stories = self.stories.clone();
         self.write(move |connection| {
+            let mut stories = stories.lock().unwrap_or_else(|p| p.into_inner());
             let transaction = connection.transaction()?;
-            let mut summary = store_items(&transaction, &poll)?;
+            let mut new_heads = Vec::new();
+            let mut summary = store_items(&transaction, &poll, &mut stories, &mut new_heads)?;
             // A new feed title shows in every item's attribution: it changes the output too.
             if let Some(title) = &poll.feed_title {
                 let stored: Option<String> = transaction
@@ -459,6 +465,8 @@ impl Store {
                 ],
             )?;
             transaction.commit()?;
+            // Only committed rows join the index: a rolled-back poll leaves no story head behind.
+            stories.heads.extend(new_heads);
             if summary.changed_data {
                 let (change_seq, changed_at) = read_version(connection)?;
                 version.change_seq.store(change_seq, Ordering::SeqCst);
@@ -708,6 +716,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let version = self.version.clone();
+        let stories = self.stories.clone();
         self.write(move |connection| {
             let cutoff = now.timestamp() - policy.max_age_days as i64 * 86_400;
             let mut removed = 0;
@@ -730,6 +739,23 @@ impl Store {
                 if doomed.is_empty() {
                     break;
                 }
+                // A story goes as a unit: other sources' copies of a removed first item go with it, so
+                // they never resurface as stories of their own.
+                let mut doomed = doomed;
+                {
+                    let mut copies =
+                        transaction.prepare_cached("SELECT id FROM items WHERE story_id = ?1")?;
+                    let mut found = Vec::new();
+                    for id in &doomed {
+                        for copy in copies.query_map(params![id], |row| row.get::<_, i64>(0))? {
+                            found.push(copy?);
+                        }
+                    }
+                    found.retain(|copy| !doomed.contains(copy));
+                    // Copies first: deleting the first item would otherwise point them nowhere.
+                    found.append(&mut doomed);
+                    doomed = found;
+                }
                 {
                     let mut bury = transaction.prepare_cached(
                         "INSERT INTO tombstones (key_hash, removed_at)
@@ -749,6 +775,8 @@ impl Store {
                 removed += doomed.len();
             }
             if removed > 0 {
+                // Removed story heads must not be matched again: reload the index on next use.
+                *stories.lock().unwrap_or_else(|p| p.into_inner()) = StoryIndex::default();
                 connection.execute_batch("PRAGMA incremental_vacuum")?;
                 let (change_seq, changed_at) = read_version(connection)?;
                 version.change_seq.store(change_seq, Ordering::SeqCst);
@@ -907,7 +935,12 @@ fn key_hash(source_id: &str, key: &str) -> [u8; 16] {
 }
 
 /// Inserts new items and updates edited ones; runs inside the caller's transaction.
-fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSummary, StoreError> {
+fn store_items(
+    connection: &Connection,
+    poll: &PollSuccess,
+    stories: &mut StoryIndex,
+    new_heads: &mut Vec<StoryCandidate>,
+) -> Result<IngestSummary, StoreError> {
     let mut summary = IngestSummary::default();
     if poll.items.is_empty() {
         return Ok(summary);
@@ -926,7 +959,7 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
         connection.prepare_cached("SELECT 1 FROM tombstones WHERE key_hash = ?1")?;
     let mut change_seq: Option<i64> = None;
     let mut changed_data = false;
-    let mut story_candidates: Option<Vec<StoryCandidate>> = None;
+    let mut index_ready = false;
     let now = poll.now.timestamp();
     for new_item in &poll.items {
         let item = &new_item.item;
@@ -1020,13 +1053,11 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 let uid = stable_item_id(&poll.source_id, first_key);
                 let story_id = match &new_item.story {
                     Some(print) => {
-                        let candidates = match &story_candidates {
-                            Some(candidates) => candidates,
-                            None => {
-                                story_candidates.insert(load_story_candidates(connection, poll)?)
-                            }
-                        };
-                        find_story(candidates, print, item.published.timestamp())
+                        if !index_ready {
+                            stories.cover(connection, poll)?;
+                            index_ready = true;
+                        }
+                        stories.find(&poll.source_id, print, item.published.timestamp())
                     }
                     None => None,
                 };
@@ -1070,6 +1101,14 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
                 summary.new += 1;
                 changed_data = true;
                 let item_id = connection.last_insert_rowid();
+                if let (None, Some(print)) = (story_id, &new_item.story) {
+                    new_heads.push(StoryCandidate {
+                        id: item_id,
+                        source_id: poll.source_id.clone(),
+                        published: item.published.timestamp(),
+                        print: PreparedPrint::new(print.clone()),
+                    });
+                }
                 for tag in &new_item.regions {
                     insert_region.execute(params![
                         item_id,
@@ -1090,71 +1129,95 @@ fn store_items(connection: &Connection, poll: &PollSuccess) -> Result<IngestSumm
     Ok(summary)
 }
 
-/// A story another source started: the first item of it, with its fingerprint.
+/// A story's first item, with its fingerprint.
 struct StoryCandidate {
     id: i64,
+    source_id: String,
     published: i64,
-    print: StoryPrint,
-    /// The lead's 3-grams, built only for candidates whose SimHash is close.
-    grams: std::cell::OnceCell<syndication::LeadGrams>,
+    print: PreparedPrint,
 }
 
-/// First items of other sources' stories published within the window around this poll's items.
-fn load_story_candidates(
-    connection: &Connection,
-    poll: &PollSuccess,
-) -> Result<Vec<StoryCandidate>, StoreError> {
-    let window = syndication::WINDOW_HOURS * 3600;
-    let published = poll.items.iter().map(|new| new.item.published.timestamp());
-    let (Some(earliest), Some(latest)) = (published.clone().min(), published.max()) else {
-        return Ok(Vec::new());
-    };
-    let mut statement = connection.prepare_cached(
-        "SELECT id, published, story_hash, story_anchors, story_text FROM items
-         WHERE published BETWEEN ?1 AND ?2 AND source_id <> ?3
-           AND story_id IS NULL AND story_hash IS NOT NULL",
-    )?;
-    let candidates = statement
-        .query_map(
-            params![earliest - window, latest + window, poll.source_id],
-            |row| {
-                let text: String = row.get(4)?;
-                let (title, lead) = text.split_once('\u{1f}').unwrap_or((text.as_str(), ""));
-                Ok(StoryCandidate {
-                    id: row.get(0)?,
-                    published: row.get(1)?,
-                    grams: std::cell::OnceCell::new(),
-                    print: StoryPrint {
-                        simhash: row.get::<_, i64>(2)? as u64,
-                        anchors: row.get(3)?,
-                        title: title.to_string(),
-                        lead: lead.to_string(),
-                    },
-                })
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(candidates)
+/// The first items of stories published since `covers_from`, in memory, so a poll's story search reads
+/// no rows. Filled from SQL once for the time range a poll needs, then kept current by the writer (new
+/// heads are added after their poll commits); emptied when retention removes items. Entries older than
+/// [`STORY_INDEX_DAYS`] before the newest poll are dropped.
+#[derive(Default)]
+struct StoryIndex {
+    covers_from: Option<i64>,
+    heads: Vec<StoryCandidate>,
 }
 
-/// The story `print` repeats: the closest candidate within the window that passes `same_story`.
-fn find_story(candidates: &[StoryCandidate], print: &StoryPrint, published: i64) -> Option<i64> {
-    let window = syndication::WINDOW_HOURS * 3600;
-    let grams = syndication::lead_grams(&print.lead);
-    candidates
-        .iter()
-        .filter(|candidate| (candidate.published - published).abs() <= window)
-        .filter(|candidate| {
-            syndication::distance(&candidate.print, print) <= syndication::MAX_DISTANCE
-        })
-        .filter(|candidate| {
-            let candidate_grams = candidate
-                .grams
-                .get_or_init(|| syndication::lead_grams(&candidate.print.lead));
-            syndication::same_story_with_grams(&candidate.print, candidate_grams, print, &grams)
-        })
-        .min_by_key(|candidate| (syndication::distance(&candidate.print, print), candidate.id))
-        .map(|candidate| candidate.id)
+/// Days of story heads kept in memory behind the newest poll.
+const STORY_INDEX_DAYS: i64 = 10;
+
+impl StoryIndex {
+    /// Makes sure every head that `poll`'s items could match is in memory.
+    fn cover(&mut self, connection: &Connection, poll: &PollSuccess) -> Result<(), StoreError> {
+        let window = syndication::WINDOW_HOURS * 3600;
+        let Some(earliest) = poll
+            .items
+            .iter()
+            .map(|new| new.item.published.timestamp())
+            .min()
+        else {
+            return Ok(());
+        };
+        let needed_from = earliest - window;
+        let keep_from = poll.now.timestamp() - STORY_INDEX_DAYS * 86_400;
+        match self.covers_from {
+            Some(from) if from <= needed_from => {
+                if from < keep_from && needed_from >= keep_from {
+                    self.heads.retain(|head| head.published >= keep_from);
+                    self.covers_from = Some(keep_from);
+                }
+            }
+            _ => {
+                let mut statement = connection.prepare_cached(
+                    "SELECT id, source_id, published, story_hash, story_anchors, story_text FROM items
+                     WHERE published >= ?1 AND story_id IS NULL AND story_hash IS NOT NULL",
+                )?;
+                self.heads = statement
+                    .query_map(params![needed_from], |row| {
+                        let text: String = row.get(5)?;
+                        let (title, lead) =
+                            text.split_once('\u{1f}').unwrap_or((text.as_str(), ""));
+                        Ok(StoryCandidate {
+                            id: row.get(0)?,
+                            source_id: row.get(1)?,
+                            published: row.get(2)?,
+                            print: PreparedPrint::new(StoryPrint {
+                                simhash: row.get::<_, i64>(3)? as u64,
+                                anchors: row.get(4)?,
+                                title: title.to_string(),
+                                lead: lead.to_string(),
+                            }),
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.covers_from = Some(needed_from);
+            }
+        }
+        Ok(())
+    }
+
+    /// The story `print` (of an item of `source_id` published at `published`) repeats: the closest head of
+    /// another source within the window that passes `same_story`.
+    fn find(&self, source_id: &str, print: &StoryPrint, published: i64) -> Option<i64> {
+        let window = syndication::WINDOW_HOURS * 3600;
+        let print = PreparedPrint::new(print.clone());
+        self.heads
+            .iter()
+            .filter(|head| head.source_id != source_id)
+            .filter(|head| (head.published - published).abs() <= window)
+            .filter(|head| head.print.same_story(&print))
+            .min_by_key(|head| {
+                (
+                    syndication::distance(&head.print.print, &print.print),
+                    head.id,
+                )
+            })
+            .map(|head| head.id)
+    }
 }
 
 #[cfg(test)]

@@ -68,24 +68,65 @@ pub fn story_print(title: &str, body: &str) -> StoryPrint {
 /// contain each other, and titles that differ by insertions and deletions rather than by swapping a short
 /// word for another (黄山 → 庐山, 中美 → 中日, 开幕 → 闭幕: the signature of a look-alike).
 pub fn same_story(a: &StoryPrint, b: &StoryPrint) -> bool {
-    same_story_with_grams(a, &lead_grams(&a.lead), b, &lead_grams(&b.lead))
+    PreparedPrint::new(a.clone()).same_story(&PreparedPrint::new(b.clone()))
 }
 
-/// [`same_story`] with each lead's 3-grams ([`lead_grams`]) computed once by the caller.
-pub fn same_story_with_grams(
-    a: &StoryPrint,
-    a_grams: &LeadGrams,
-    b: &StoryPrint,
-    b_grams: &LeadGrams,
-) -> bool {
-    if distance(a, b) > MAX_DISTANCE || !anchors_agree(&a.anchors, &b.anchors) {
-        return false;
+/// A fingerprint made ready for many comparisons (a poll compares each new item with every recent
+/// story): anchors hashed once, lead 3-grams built on first need.
+#[derive(Debug)]
+pub struct PreparedPrint {
+    /// The fingerprint.
+    pub print: StoryPrint,
+    places: Vec<u64>,
+    numbers: Vec<u64>,
+    grams: std::cell::OnceCell<LeadGrams>,
+}
+
+impl PreparedPrint {
+    /// Prepares `print`.
+    pub fn new(print: StoryPrint) -> PreparedPrint {
+        let (numbers, places): (Vec<&str>, Vec<&str>) = print
+            .anchors
+            .split(' ')
+            .filter(|word| !word.is_empty())
+            .partition(|word| word.starts_with('#'));
+        let hash = |words: Vec<&str>| -> Vec<u64> {
+            words
+                .into_iter()
+                .map(|word| fnv1a(&word.chars().collect::<Vec<_>>()))
+                .collect()
+        };
+        PreparedPrint {
+            places: hash(places),
+            numbers: hash(numbers),
+            print,
+            grams: std::cell::OnceCell::new(),
+        }
     }
-    let lead = containment(a_grams, b_grams);
-    // The same wire text under a rewritten title; or nearly the same text under a title that was edited,
-    // not turned into another story's.
-    lead >= SAME_LEAD_CONTAINMENT
-        || (lead >= MIN_LEAD_CONTAINMENT && !swaps_a_short_word(&a.title, &b.title))
+
+    fn grams(&self) -> &LeadGrams {
+        self.grams.get_or_init(|| lead_grams(&self.print.lead))
+    }
+
+    /// True when this and `other` are the same story (see [`same_story`]).
+    pub fn same_story(&self, other: &PreparedPrint) -> bool {
+        if distance(&self.print, &other.print) > MAX_DISTANCE
+            || !overlap_or_empty(&self.places, &other.places)
+            || !overlap_or_empty(&self.numbers, &other.numbers)
+        {
+            return false;
+        }
+        let lead = containment(self.grams(), other.grams());
+        // The same wire text under a rewritten title; or nearly the same text under a title that was
+        // edited, not turned into another story's.
+        lead >= SAME_LEAD_CONTAINMENT
+            || (lead >= MIN_LEAD_CONTAINMENT
+                && !swaps_a_short_word(&self.print.title, &other.print.title))
+    }
+}
+
+fn overlap_or_empty(a: &[u64], b: &[u64]) -> bool {
+    a.is_empty() || b.is_empty() || a.iter().any(|word| b.contains(word))
 }
 
 /// The character 3-grams of a normalised lead.
@@ -159,18 +200,16 @@ pub fn distance(a: &StoryPrint, b: &StoryPrint) -> u32 {
 
 /// Anchors contradict when both titles name places (or numbers) and share none of them.
 pub fn anchors_agree(a: &str, b: &str) -> bool {
-    let split = |anchors: &str, numeric: bool| -> Vec<String> {
-        anchors
-            .split(' ')
-            .filter(|word| !word.is_empty())
-            .filter(|word| word.starts_with('#') == numeric)
-            .map(str::to_string)
-            .collect()
+    let prepare = |anchors: &str| {
+        PreparedPrint::new(StoryPrint {
+            simhash: 0,
+            anchors: anchors.to_string(),
+            title: String::new(),
+            lead: String::new(),
+        })
     };
-    [false, true].into_iter().all(|numeric| {
-        let (left, right) = (split(a, numeric), split(b, numeric));
-        left.is_empty() || right.is_empty() || left.iter().any(|word| right.contains(word))
-    })
+    let (a, b) = (prepare(a), prepare(b));
+    overlap_or_empty(&a.places, &b.places) && overlap_or_empty(&a.numbers, &b.numbers)
 }
 
 /// The title without bracketed prefixes (`【视频】`, `（图）`) and label prefixes (`一图速览：`, `快讯｜`).
