@@ -1468,4 +1468,98 @@ mod tests {
         let from = |source: &str| left.iter().filter(|i| i.source_id == source).count();
         assert_eq!((from("busy"), from("quiet")), (5, 2));
     }
+
+    /// A poll of `source_id` with one item carrying its story fingerprint.
+    fn story_poll(
+        source_id: &str,
+        link: &str,
+        title: &str,
+        lead: &str,
+        published_day: u32,
+    ) -> PollSuccess {
+        let mut item = item(link, title);
+        item.summary = Some(lead.to_string());
+        item.published = Utc
+            .with_ymd_and_hms(2026, 10, published_day, 2, 0, 0)
+            .unwrap();
+        let mut poll = poll(source_id, vec![item], "shanxi");
+        poll.now = Utc
+            .with_ymd_and_hms(2026, 10, published_day, 3, 0, 0)
+            .unwrap();
+        let story = crate::syndication::story_print(title, lead);
+        poll.items[0].story = Some(story);
+        poll
+    }
+
+    #[tokio::test]
+    async fn copies_are_shown_through_the_first_item_and_leave_with_it() {
+        let (_dir, store) = open_temp().await;
+        let lead = "中新网太原10月1日电 太原市政府1日发布冬季供暖方案，全市供暖将提前五天开始。";
+        let first = story_poll(
+            "wire",
+            "https://a.example.cn/1",
+            "太原发布冬季供暖方案",
+            lead,
+            1,
+        );
+        let copy = story_poll(
+            "copy",
+            "https://b.example.cn/1",
+            "山西太原发布冬季供暖方案",
+            lead,
+            1,
+        );
+        let other = story_poll(
+            "copy",
+            "https://b.example.cn/2",
+            "大同发布冬季供暖方案",
+            &lead.replace("太原", "大同"),
+            1,
+        );
+        assert_eq!(store.record_success(first).await.unwrap().merged, 0);
+        assert_eq!(store.record_success(copy.clone()).await.unwrap().merged, 1);
+        assert_eq!(store.record_success(other).await.unwrap().merged, 0);
+        let shown = store.feed_items(Selection::All, 10).await.unwrap();
+        let titles: Vec<&str> = shown.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, vec!["大同发布冬季供暖方案", "太原发布冬季供暖方案"]);
+        assert_eq!(shown[1].also_reported_by.len(), 1);
+        assert_eq!(shown[1].also_reported_by[0].source_id, "copy");
+
+        // Retention removes the first item (old) but keeps the newer look-alike: the copy goes too and
+        // stays buried, instead of coming back as a story of its own.
+        let newer = story_poll(
+            "wire",
+            "https://a.example.cn/2",
+            "其他新闻",
+            "其他内容。",
+            20,
+        );
+        store.record_success(newer).await.unwrap();
+        let policy = RetentionPolicy {
+            max_age_days: 10,
+            max_per_region: 100,
+            min_per_source: 1,
+            batch: 10,
+        };
+        let now = Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap();
+        let removed = store.apply_retention(policy, now).await.unwrap();
+        let left: Vec<String> = store
+            .query_items(
+                ItemQuery {
+                    sources: vec!["copy".into(), "wire".into()],
+                    limit: 10,
+                    ..ItemQuery::default()
+                },
+                |_| true,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
+        assert_eq!(removed, 2, "{left:?}");
+        assert_eq!(left, vec!["其他新闻", "大同发布冬季供暖方案"]);
+        let again = store.record_success(copy).await.unwrap();
+        assert_eq!((again.new, again.tombstoned), (0, 1));
+    }
 }
