@@ -18,7 +18,7 @@ use crate::config::{self, Config, RetentionConfig};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::ingest::{Ingestor, PollReport};
 use crate::publish::{PublishState, router};
-use crate::scheduler::spawn_source_loops;
+use crate::scheduler::{Heartbeat, run_heartbeat, spawn_source_loops};
 use crate::store::Store;
 
 /// How long in-flight polls may take to finish after a stop is asked for.
@@ -37,6 +37,7 @@ pub struct Daemon {
     loops: tokio::sync::Mutex<SourceLoops>,
     retention_settings: watch::Sender<RetentionConfig>,
     retention: Option<JoinHandle<()>>,
+    heartbeat: Option<Arc<Heartbeat>>,
 }
 
 /// The polling loops of the current config, and those of earlier configs still finishing a poll.
@@ -100,12 +101,22 @@ pub async fn start(
     let local_addr = listener.local_addr().context("reading the bound address")?;
     let (stop, stopped) = watch::channel(false);
 
+    let heartbeat = match polling {
+        Polling::Scheduled => {
+            let heartbeat = Arc::new(Heartbeat::default());
+            tokio::spawn(run_heartbeat(heartbeat.clone(), stopped.clone()));
+            Some(heartbeat)
+        }
+        Polling::OnDemand => None,
+    };
     let publish_state = Arc::new(PublishState::new(
         store.clone(),
-        config.server.public_url.clone(),
+        &config.server,
         config.sources.clone(),
+        ingestor.metrics(),
+        heartbeat.clone(),
     ));
-    let app = router(publish_state.clone());
+    let app = router(publish_state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY small responses wait for the peer's delayed ACK (~40 ms).
     let listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {
@@ -163,6 +174,7 @@ pub async fn start(
         }),
         retention_settings,
         retention,
+        heartbeat,
     })
 }
 
@@ -258,8 +270,7 @@ impl Daemon {
             .await
             .context("recording configured sources")?;
         self.ingestor.reconfigure(fetcher, new.poll.concurrency);
-        self.publish
-            .reconfigure(new.server.public_url.clone(), new.sources.clone());
+        self.publish.reconfigure(&new.server, new.sources.clone());
         let _ = self.retention_settings.send(new.retention);
 
         let summary = ReloadSummary::between(&old, &new);
@@ -393,13 +404,23 @@ fn send_notification(socket_path: &std::ffi::OsStr, message: &str) -> std::io::R
     }
 }
 
-/// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the database answers.
-fn spawn_watchdog(store: Store) -> Option<JoinHandle<()>> {
+/// Sends `WATCHDOG=1` at half the interval systemd asked for, but only while the database answers and
+/// the scheduler's heartbeat is recent.
+fn spawn_watchdog(store: Store, heartbeat: Option<Arc<Heartbeat>>) -> Option<JoinHandle<()>> {
     let interval = sd_notify::watchdog_enabled()?;
     Some(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval / 2);
         loop {
             ticker.tick().await;
+            if let Some(heartbeat) = &heartbeat
+                && !heartbeat.is_alive()
+            {
+                tracing::error!(
+                    since = ?heartbeat.since_last(),
+                    "scheduler has not ticked; withholding the watchdog ping"
+                );
+                continue;
+            }
             match tokio::time::timeout(interval / 2, store.ping()).await {
                 Ok(Ok(())) => notify_systemd(&[sd_notify::NotifyState::Watchdog]),
                 Ok(Err(error)) => {
@@ -426,7 +447,7 @@ pub async fn run(
         .with_context(|| format!("binding {}", config.server.listen))?;
     let daemon = start(config, listener, Polling::Scheduled).await?;
     notify_systemd(&[sd_notify::NotifyState::Ready]);
-    let watchdog = spawn_watchdog(daemon.store().clone());
+    let watchdog = spawn_watchdog(daemon.store().clone(), daemon.heartbeat.clone());
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

@@ -53,6 +53,20 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Public base URL used in feed self links (default: derived from the request's Host header).
     pub public_url: Option<String>,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// `[server] metrics`: who may read `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsAccess {
+    /// Only clients connecting from a loopback address (the default).
+    #[default]
+    Loopback,
+    /// Any client.
+    Any,
+    /// Nobody: `/metrics` answers 404.
+    Off,
 }
 
 /// `[storage]`: the SQLite database.
@@ -198,6 +212,7 @@ struct RawLog {
 struct RawServer {
     listen: Option<Spanned<String>>,
     public_url: Option<Spanned<String>>,
+    metrics: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -306,6 +321,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
         }
     });
+    let metrics = match raw.server.metrics.as_ref() {
+        None => MetricsAccess::Loopback,
+        Some(value) => match value.get_ref().as_str() {
+            "loopback" => MetricsAccess::Loopback,
+            "any" => MetricsAccess::Any,
+            "off" => MetricsAccess::Off,
+            other => {
+                report(
+                    Some(value.span()),
+                    format!(
+                        "[server] metrics: use \"loopback\", \"any\" or \"off\", got \"{other}\""
+                    ),
+                );
+                MetricsAccess::Loopback
+            }
+        },
+    };
 
     let default_schedule = match &raw.poll.schedule {
         None => CronSchedule::parse(DEFAULT_SCHEDULE).expect("default schedule parses"),
@@ -539,7 +571,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     Ok(Config {
         path: path.to_path_buf(),
-        server: ServerConfig { listen, public_url },
+        server: ServerConfig {
+            listen,
+            public_url,
+            metrics,
+        },
         storage: StorageConfig { database },
         poll,
         sources,

@@ -19,8 +19,11 @@ use crate::config::SourceConfig;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::gazetteer::Gazetteer;
 use crate::identity::{item_keys, trustworthy_guids};
+use crate::metrics::{KindLabel, Metrics, PollLabels};
 use crate::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
-use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store};
+use crate::store::{
+    IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store, TAG_ORIGINS,
+};
 use crate::syndication::story_print;
 use crate::tag::{TagInput, tag_item};
 
@@ -32,6 +35,7 @@ pub struct Ingestor {
     in_flight: RwLock<Arc<Semaphore>>,
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     parses: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 /// The result of one poll.
@@ -88,6 +92,7 @@ impl Ingestor {
             in_flight: RwLock::new(Arc::new(Semaphore::new(concurrency.max(1)))),
             source_locks: Mutex::new(HashMap::new()),
             parses: AtomicU64::new(0),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -109,6 +114,11 @@ impl Ingestor {
         &self.store
     }
 
+    /// The metrics this ingestor counts into (shared with the HTTP side's `/metrics`).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
     /// How many bodies were handed to the parser since start (304s and identical bodies are not).
     pub fn parse_count(&self) -> u64 {
         self.parses.load(Ordering::Relaxed)
@@ -116,6 +126,52 @@ impl Ingestor {
 
     /// Polls `source` once and stores the result. Never fails: failures are recorded and reported.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        let report = self.poll_uncounted(source).await;
+        self.count(source, &report);
+        report
+    }
+
+    fn count(&self, source: &SourceConfig, report: &PollReport) {
+        let outcome = match &report.outcome {
+            PollOutcome::Stored(summary) => {
+                self.metrics.count_items("new", summary.new);
+                self.metrics.count_items("updated", summary.updated);
+                self.metrics.count_items("unchanged", summary.unchanged);
+                self.metrics.count_items("tombstoned", summary.tombstoned);
+                self.metrics.merges.inc_by(summary.merged as u64);
+                for (origin, n) in TAG_ORIGINS.iter().zip(summary.new_tags) {
+                    if n > 0 {
+                        self.metrics
+                            .tags
+                            .get_or_create(&KindLabel {
+                                kind: origin.to_string(),
+                            })
+                            .inc_by(n as u64);
+                    }
+                }
+                "stored".to_string()
+            }
+            PollOutcome::NotModified => "not-modified".to_string(),
+            PollOutcome::Unchanged => "unchanged".to_string(),
+            PollOutcome::Gone => "gone".to_string(),
+            PollOutcome::Failed(failure) => failure.class.clone(),
+        };
+        let region = if source.regions.is_empty() {
+            "national".to_string()
+        } else {
+            source.regions.join("+")
+        };
+        self.metrics
+            .polls
+            .get_or_create(&PollLabels {
+                source: source.id.clone(),
+                region,
+                outcome,
+            })
+            .inc();
+    }
+
+    async fn poll_uncounted(&self, source: &SourceConfig) -> PollReport {
         let lock = self.lock_for(&source.id);
         let _only_poll_of_this_source = lock.lock().await;
         let in_flight = self
@@ -224,17 +280,19 @@ impl Ingestor {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let fetched = fetcher
-            .fetch(&source.url, &validators)
-            .await
-            .map_err(|error| Failure {
-                status: error.status(),
-                info: PollFailureInfo {
-                    class: error.class(),
-                    message: error.to_string(),
-                    retry_after: error.retry_after(),
-                },
-            })?;
+        let fetch_started = std::time::Instant::now();
+        let fetched = fetcher.fetch(&source.url, &validators).await;
+        self.metrics
+            .fetch_seconds
+            .observe(fetch_started.elapsed().as_secs_f64());
+        let fetched = fetched.map_err(|error| Failure {
+            status: error.status(),
+            info: PollFailureInfo {
+                class: error.class(),
+                message: error.to_string(),
+                retry_after: error.retry_after(),
+            },
+        })?;
         let body = match fetched {
             Fetched::NotModified => {
                 let mut success = empty_success(source, now, 304);

@@ -14,7 +14,7 @@
 //! - [`store`]: SQLite, the only module with SQL.
 //! - [`health`]: source health grouped by region.
 //! - [`publish`]: the HTTP endpoint.
-//! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging.
+//! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging; [`metrics`]: Prometheus metrics.
 
 pub mod app;
 pub mod config;
@@ -25,6 +25,7 @@ pub mod gazetteer;
 pub mod health;
 pub mod identity;
 pub mod ingest;
+pub mod metrics;
 pub mod parse;
 pub mod publish;
 pub mod regions;

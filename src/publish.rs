@@ -15,8 +15,9 @@ pub mod render;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -24,12 +25,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::SourceConfig;
+use crate::config::{MetricsAccess, ServerConfig, SourceConfig};
 use crate::health::{self, RegionHealth};
+use crate::metrics::{HttpLabels, KindLabel, Metrics, RegionLabel};
 use crate::publish::cache::{Answer, AnswerIndex, RenderCache, RenderedBody};
 use crate::publish::query::{Cursor, FeedRequest, Format, parse_feed_request};
 use crate::publish::render::{FeedDocument, render};
 use crate::regions::{self, NATIONAL, REGIONS};
+use crate::scheduler::Heartbeat;
 use crate::store::{ItemQuery, Selection, Store};
 
 /// Rows read at most while filtering one page.
@@ -44,11 +47,15 @@ pub struct PublishState {
     settings: RwLock<Arc<PublishSettings>>,
     cache: RenderCache,
     answers: AnswerIndex,
+    metrics: Arc<Metrics>,
+    /// The scheduler's heartbeat; `None` when sources are polled on demand only (no scheduler).
+    heartbeat: Option<Arc<Heartbeat>>,
 }
 
 /// The parts of the config the HTTP side uses.
 pub struct PublishSettings {
     public_url: Option<String>,
+    metrics_access: MetricsAccess,
     sources: Arc<Vec<SourceConfig>>,
     /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
     cadence: HashMap<String, u64>,
@@ -58,11 +65,7 @@ pub struct PublishSettings {
 }
 
 impl PublishSettings {
-    fn new(
-        public_url: Option<String>,
-        sources: Vec<SourceConfig>,
-        generation: u64,
-    ) -> PublishSettings {
+    fn new(server: &ServerConfig, sources: Vec<SourceConfig>, generation: u64) -> PublishSettings {
         let now = Utc::now();
         let mut cadence: HashMap<String, u64> = HashMap::new();
         for source in sources.iter().filter(|source| source.enabled) {
@@ -78,7 +81,8 @@ impl PublishSettings {
             }
         }
         PublishSettings {
-            public_url,
+            public_url: server.public_url.clone(),
+            metrics_access: server.metrics,
             sources: Arc::new(sources),
             cadence,
             generation,
@@ -100,25 +104,31 @@ impl PublishSettings {
 }
 
 impl PublishState {
-    /// State for `sources` read from `store`; `public_url` (if any) is the base of self links.
+    /// State for `sources` read from `store`, with `server`'s settings (`public_url`, if any, is the base
+    /// of self links). `metrics` is what `/metrics` shows and where requests are counted; `heartbeat` is the
+    /// scheduler's, for `/readyz` (`None` when nothing is scheduled).
     pub fn new(
         store: Store,
-        public_url: Option<String>,
+        server: &ServerConfig,
         sources: Vec<SourceConfig>,
+        metrics: Arc<Metrics>,
+        heartbeat: Option<Arc<Heartbeat>>,
     ) -> PublishState {
         PublishState {
             store,
-            settings: RwLock::new(Arc::new(PublishSettings::new(public_url, sources, 0))),
+            settings: RwLock::new(Arc::new(PublishSettings::new(server, sources, 0))),
             cache: RenderCache::default(),
             answers: AnswerIndex::default(),
+            metrics,
+            heartbeat,
         }
     }
 
     /// Takes the settings of a reloaded config; cached bodies and ETags of the old one no longer match.
-    pub fn reconfigure(&self, public_url: Option<String>, sources: Vec<SourceConfig>) {
+    pub fn reconfigure(&self, server: &ServerConfig, sources: Vec<SourceConfig>) {
         let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let generation = settings.generation + 1;
-        *settings = Arc::new(PublishSettings::new(public_url, sources, generation));
+        *settings = Arc::new(PublishSettings::new(server, sources, generation));
     }
 
     fn settings(&self) -> Arc<PublishSettings> {
@@ -148,8 +158,120 @@ pub fn router(state: Arc<PublishState>) -> Router {
         .route("/sources", get(source_list))
         .route("/opml", get(opml))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), count_request))
         .with_state(state)
+}
+
+/// Counts every request by route pattern and status.
+async fn count_request(
+    State(state): State<Arc<PublishState>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let route = crate::metrics::route_of(request.uri().path());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&HttpLabels {
+            route: route.to_string(),
+            status: response.status().as_u16().to_string(),
+        })
+        .inc();
+    response
+}
+
+/// Liveness: the process answers and the database does.
+async fn healthz(State(state): State<Arc<PublishState>>) -> Result<&'static str, AppError> {
+    state.store.ping().await?;
+    Ok("ok\n")
+}
+
+/// Readiness: the database answers and the scheduler has beaten recently (when there is one).
+async fn readyz(State(state): State<Arc<PublishState>>) -> Response {
+    if let Err(error) = state.store.ping().await {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: database does not answer: {error}\n"),
+        )
+            .into_response();
+    }
+    match &state.heartbeat {
+        Some(heartbeat) if !heartbeat.is_alive() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            match heartbeat.since_last() {
+                Some(since) => format!(
+                    "not ready: scheduler last ticked {}s ago\n",
+                    since.as_secs()
+                ),
+                None => "not ready: scheduler has not started\n".to_string(),
+            },
+        )
+            .into_response(),
+        Some(_) => "ready\n".into_response(),
+        None => "ready (sources are polled on demand)\n".into_response(),
+    }
+}
+
+/// Whether a client at `ip` may read `/metrics`.
+fn metrics_allowed(access: MetricsAccess, ip: std::net::IpAddr) -> bool {
+    match access {
+        MetricsAccess::Off => false,
+        MetricsAccess::Any => true,
+        MetricsAccess::Loopback => {
+            ip.is_loopback()
+                || matches!(ip, std::net::IpAddr::V6(v6)
+                    if v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
+        }
+    }
+}
+
+/// Prometheus metrics; by default only for clients on a loopback address (`[server] metrics`).
+async fn metrics(
+    State(state): State<Arc<PublishState>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+) -> Result<Response, AppError> {
+    if !metrics_allowed(state.settings().metrics_access, peer.ip()) {
+        return Err(AppError::NotFound(
+            "not found (metrics are served to loopback clients only; see [server] metrics)".into(),
+        ));
+    }
+    let metrics = &state.metrics;
+    metrics
+        .database_bytes
+        .set(state.store.database_bytes() as i64);
+    let (hits, renders) = state.cache.counts();
+    let set = |kind: &str, value: u64| {
+        metrics
+            .render_cache
+            .get_or_create(&KindLabel { kind: kind.into() })
+            .inner()
+            .store(value, std::sync::atomic::Ordering::Relaxed);
+    };
+    set("hit", hits);
+    set("render", renders);
+    let now = Utc::now().timestamp();
+    for count in state.store.region_counts().await? {
+        if let Some(newest) = count.newest {
+            metrics
+                .newest_item_age
+                .get_or_create(&RegionLabel {
+                    region: count.region.clone(),
+                })
+                .set((now - newest).max(0));
+        }
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics.encode(),
+    )
+        .into_response())
 }
 
 /// An error answered to an HTTP client.
@@ -202,11 +324,6 @@ async fn source_list(
 ) -> Result<Json<Vec<RegionHealth>>, AppError> {
     let states = state.store.source_states().await?;
     Ok(Json(health::report(&state.settings().sources, &states)))
-}
-
-async fn healthz(State(state): State<Arc<PublishState>>) -> Result<&'static str, AppError> {
-    state.store.ping().await?;
-    Ok("ok\n")
 }
 
 /// A resolved `{selector}` of a feed URL.
@@ -633,6 +750,24 @@ async fn opml(State(state): State<Arc<PublishState>>, headers: HeaderMap) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metrics_are_for_loopback_clients_unless_configured() {
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        assert!(metrics_allowed(MetricsAccess::Loopback, ip("127.0.0.1")));
+        assert!(metrics_allowed(MetricsAccess::Loopback, ip("::1")));
+        assert!(metrics_allowed(
+            MetricsAccess::Loopback,
+            ip("::ffff:127.0.0.1")
+        ));
+        assert!(!metrics_allowed(MetricsAccess::Loopback, ip("192.0.2.7")));
+        assert!(!metrics_allowed(
+            MetricsAccess::Loopback,
+            ip("::ffff:192.0.2.7")
+        ));
+        assert!(metrics_allowed(MetricsAccess::Any, ip("192.0.2.7")));
+        assert!(!metrics_allowed(MetricsAccess::Off, ip("127.0.0.1")));
+    }
 
     #[test]
     fn selectors_resolve_with_sub_regions() {

@@ -343,6 +343,68 @@ async fn source_loop<P: Poller>(
     }
 }
 
+/// Proof that the scheduler runs: a ticker beside the source loops beats every [`HEARTBEAT_EVERY`];
+/// readiness (`/readyz`) and the systemd watchdog look at how long ago it last did.
+#[derive(Debug)]
+pub struct Heartbeat {
+    start: std::time::Instant,
+    /// Milliseconds after `start` of the last beat; `u64::MAX` before the first.
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+/// How often the scheduler's ticker beats.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+impl Default for Heartbeat {
+    fn default() -> Heartbeat {
+        Heartbeat {
+            start: std::time::Instant::now(),
+            last_ms: std::sync::atomic::AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl Heartbeat {
+    /// Records a beat now.
+    pub fn beat(&self) {
+        let ms = self
+            .start
+            .elapsed()
+            .as_millis()
+            .min(u128::from(u64::MAX - 1)) as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Time since the last beat; `None` if there was none.
+    pub fn since_last(&self) -> Option<Duration> {
+        match self.last_ms.load(std::sync::atomic::Ordering::Relaxed) {
+            u64::MAX => None,
+            ms => Some(
+                self.start
+                    .elapsed()
+                    .saturating_sub(Duration::from_millis(ms)),
+            ),
+        }
+    }
+
+    /// True when the last beat is recent (within three beats).
+    pub fn is_alive(&self) -> bool {
+        self.since_last()
+            .is_some_and(|since| since <= HEARTBEAT_EVERY * 3)
+    }
+}
+
+/// Beats `heartbeat` every [`HEARTBEAT_EVERY`] until `stop` turns true.
+pub async fn run_heartbeat(heartbeat: Arc<Heartbeat>, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => heartbeat.beat(),
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

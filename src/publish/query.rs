@@ -12,7 +12,7 @@ pub use crate::script::ScriptConversion;
 use crate::store::StoredItem;
 
 /// Values `origin=` accepts: why an item has a region.
-pub const ORIGINS: [&str; 4] = ["source", "dateline", "title", "body"];
+pub const ORIGINS: [&str; 4] = crate::store::TAG_ORIGINS;
 /// Items in a feed unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
 /// Most items a feed returns.
