@@ -26,6 +26,7 @@ pub mod health;
 pub mod identity;
 pub mod ingest;
 pub mod metrics;
+pub mod opml;
 pub mod parse;
 pub mod publish;
 pub mod regions;

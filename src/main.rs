@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use regionfeed::ingest::PollOutcome;
-use regionfeed::{app, config, health, telemetry};
+use regionfeed::{app, config, health, opml, regions, telemetry};
 
 /// Regional news feeds of China: poll, dedupe, tag by province, republish.
 #[derive(Parser)]
@@ -36,6 +36,34 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
         /// Print JSON (as `GET /sources` does) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read an OPML subscription list and add its feeds as sources: appended to --config (comments and
+    /// layout kept; the result must validate) or, without --config, printed as [[source]] tables.
+    ImportOpml {
+        /// The OPML file (exported from a feed reader).
+        file: PathBuf,
+        /// Config file to append to. Feeds whose URL it already lists are skipped.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Region for every imported feed; default: guessed from each feed's title and folder (山西新闻 →
+        /// shanxi), else national.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Print the configured sources as OPML 2.0, one folder per region.
+    ExportOpml {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Print totals from the database: items, stories and merged copies, tags by origin, sources, size.
+    Stats {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +130,70 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::ImportOpml {
+            file,
+            config,
+            region,
+        } => import_opml(&file, config.as_deref(), region.as_deref()),
+        Command::ExportOpml { config } => {
+            let loaded = load_config(&config)?;
+            print!(
+                "{}",
+                opml::sources_opml(
+                    &loaded.sources,
+                    &format!("regionfeed sources ({})", config.display())
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { config, json } => {
+            let loaded = load_config(&config)?;
+            let stats = runtime()?.block_on(async {
+                let (store, _ingestor) = app::open(&loaded).await?;
+                anyhow::Ok(store.stats().await?)
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                let time = |t: Option<i64>| {
+                    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                        .map_or("-".to_string(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "items            {} ({} stories shown, {} merged copies)",
+                    stats.items, stats.stories, stats.copies
+                );
+                println!(
+                    "published        {} … {}",
+                    time(stats.oldest),
+                    time(stats.newest)
+                );
+                let tags: Vec<String> = stats
+                    .tags_by_origin
+                    .iter()
+                    .map(|(origin, n)| format!("{origin} {n}"))
+                    .collect();
+                println!(
+                    "region tags      {}",
+                    if tags.is_empty() {
+                        "-".to_string()
+                    } else {
+                        tags.join(", ")
+                    }
+                );
+                println!(
+                    "sources          {} ({} failing)",
+                    stats.sources, stats.failing_sources
+                );
+                println!("tombstones       {}", stats.tombstones);
+                println!(
+                    "database         {:.1} MiB ({})",
+                    stats.database_bytes as f64 / 1_048_576.0,
+                    loaded.storage.database.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::PollOnce { config, source } => {
             let loaded = load_config(&config)?;
             if let Some(id) = &source {
@@ -144,6 +236,87 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `regionfeed import-opml`.
+fn import_opml(
+    file: &std::path::Path,
+    config_path: Option<&std::path::Path>,
+    region: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(region) = region {
+        anyhow::ensure!(
+            region == regions::NATIONAL || regions::by_slug(region).is_some(),
+            "unknown region \"{region}\"; valid regions: {}",
+            regions::valid_slugs_list()
+        );
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let feeds = opml::read_opml(&text).with_context(|| format!("{}", file.display()))?;
+    let existing = match config_path {
+        Some(path) => Some((
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            load_config(path)?,
+        )),
+        None => None,
+    };
+    let mut taken: std::collections::HashSet<String> = existing
+        .iter()
+        .flat_map(|(_, config)| config.sources.iter().map(|s| s.id.clone()))
+        .collect();
+    let known_urls: std::collections::HashSet<String> = existing
+        .iter()
+        .flat_map(|(_, config)| config.sources.iter().map(|s| s.url.to_string()))
+        .collect();
+    let mut new_sources = Vec::new();
+    let mut skipped = 0;
+    for feed in &feeds {
+        let normalized = url::Url::parse(&feed.url)
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if known_urls.contains(&normalized)
+            || new_sources
+                .iter()
+                .any(|s: &config::NewSource| s.url == feed.url)
+        {
+            skipped += 1;
+            continue;
+        }
+        let id = opml::source_id_for(&feed.url, &taken);
+        taken.insert(id.clone());
+        let region = region
+            .map(str::to_string)
+            .or_else(|| opml::guess_region(feed).map(str::to_string))
+            .unwrap_or_else(|| regions::NATIONAL.to_string());
+        new_sources.push(config::NewSource {
+            id,
+            url: feed.url.clone(),
+            region,
+            title: feed.title.clone(),
+        });
+    }
+    match (config_path, existing) {
+        (Some(path), Some((text, _))) => {
+            let edited = config::append_sources(&text, path, &new_sources)?;
+            std::fs::write(path, edited).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "{}: added {} sources ({skipped} already listed); reload the daemon to poll them",
+                path.display(),
+                new_sources.len()
+            );
+        }
+        _ => {
+            let snippet =
+                config::append_sources("", std::path::Path::new("import.toml"), &new_sources)?;
+            print!("{snippet}");
+            eprintln!(
+                "{} sources ({skipped} duplicates skipped)",
+                new_sources.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
