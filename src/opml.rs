@@ -81,13 +81,12 @@ pub fn read_opml(text: &str) -> Result<Vec<OpmlFeed>, OpmlError> {
             }
         }
         let title = title.or(text_attr).filter(|t| !t.is_empty());
-        match url.filter(|u| !u.is_empty()) {
-            Some(url) => feeds.push(OpmlFeed {
+        if let Some(url) = url.filter(|u| !u.is_empty()) {
+            feeds.push(OpmlFeed {
                 url,
                 title: title.clone(),
                 folders: folders.iter().flatten().cloned().collect(),
-            }),
-            None => {}
+            });
         }
         if !is_empty {
             folders.push(title);
