@@ -1,6 +1,6 @@
 //! The binary as systemd runs it: sd_notify messages in order (READY, WATCHDOG, RELOADING, STOPPING),
 //! SIGHUP reloads (a source added is polled, a source removed is no longer polled, an invalid config keeps
-//! the old one running), and SIGTERM exits 0.
+//! the old one running), and SIGTERM exits 0 — mid-poll too, with the in-flight poll written whole.
 
 mod common;
 
@@ -185,4 +185,53 @@ async fn notify_reload_and_stop_as_systemd_expects() {
     })
     .await;
     assert!(Path::new(&dir.path().join("service.db")).exists());
+}
+
+#[tokio::test]
+async fn sigterm_mid_poll_lets_the_poll_finish_whole_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    let items: Vec<(String, String)> = (0..40)
+        .map(|n| (format!("https://sx.example.cn/{n}"), format!("新闻{n}")))
+        .collect();
+    let items: Vec<(&str, &str, &str, &str)> = items
+        .iter()
+        .map(|(link, title)| ("", link.as_str(), title.as_str(), "2026-11-25 10:00:00"))
+        .collect();
+    // The answer takes 1.5 s: SIGTERM arrives while the poll is in flight.
+    server.set(
+        "slow.xml",
+        Canned::rss(&rss("山西", &items)).with_delay(Duration::from_millis(1500)),
+    );
+    let config = dir.path().join("regionfeed.toml");
+    std::fs::write(
+        &config,
+        config_text(&server, &[("slow", "slow.xml", "shanxi")]),
+    )
+    .unwrap();
+    let mut daemon = DaemonProcess::start(&config, &[]).await;
+    eventually("the slow poll in flight", || {
+        server.requests_to("slow.xml") >= 1
+    })
+    .await;
+    let signalled = Instant::now();
+    daemon.signal("TERM");
+    let status = daemon.wait_for_exit(Duration::from_secs(20)).await;
+    assert!(status.success(), "{status:?}: {:#?}", daemon.log_lines());
+    assert!(
+        signalled.elapsed() < Duration::from_secs(12),
+        "the 10 s deadline held"
+    );
+
+    // All of the poll or none of it: here all, since it finished within the deadline.
+    let store = regionfeed::store::Store::open(&dir.path().join("service.db")).unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.items, 40, "{:#?}", daemon.log_lines());
+    let check: String = {
+        let connection = rusqlite::Connection::open(dir.path().join("service.db")).unwrap();
+        connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(check, "ok");
 }
