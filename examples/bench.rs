@@ -24,8 +24,23 @@ use regionfeed::tag::{TagInput, tag_item};
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
+/// `--quick`: every scenario at a small size, one run (the CI smoke test; no figure from it is a claim).
+static QUICK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn quick() -> bool {
+    QUICK.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `full` normally, `small` under `--quick`.
+fn size(full: usize, small: usize) -> usize {
+    if quick() { small } else { full }
+}
+
 fn runs() -> usize {
     *RUNS_OVERRIDE.get_or_init(|| {
+        if quick() {
+            return 1;
+        }
         std::env::var("BENCH_RUNS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -35,19 +50,26 @@ fn runs() -> usize {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(position) = args.iter().position(|arg| arg == "--quick") {
+        args.remove(position);
+        QUICK.store(true, std::sync::atomic::Ordering::Relaxed);
+        println!("(--quick: small sizes, one run; a smoke test, not a measurement)");
+    }
     match args.first().map(String::as_str) {
         Some("serve-feeds") => serve_feeds(args[1].parse()?, args[2].parse()?),
         Some("ingest") => ingest_scenario(),
         Some("poll-cycle") => poll_cycle_scenario(),
         Some("serve") => serve_scenario(),
+        Some("scale") => scale_scenario(),
         None | Some("all") => {
             ingest_scenario()?;
             poll_cycle_scenario()?;
-            serve_scenario()
+            serve_scenario()?;
+            scale_scenario()
         }
         Some(other) => {
-            anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle, serve or all")
+            anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle, serve, scale or all")
         }
     }
 }
@@ -216,15 +238,15 @@ fn print_rate(
 // Scenario 1: ingest
 
 fn ingest_scenario() -> anyhow::Result<()> {
-    const N_FEEDS: usize = 50;
-    const N_ITEMS: usize = 100;
-    let total = N_FEEDS * N_ITEMS;
+    let n_feeds = size(50, 10);
+    let n_items = size(100, 30);
+    let total = n_feeds * n_items;
     println!(
-        "== ingest: {N_FEEDS} feeds × {N_ITEMS} items = {total} items (1/3 GB18030), {} runs",
+        "== ingest: {n_feeds} feeds × {n_items} items = {total} items (1/3 GB18030), {} runs",
         runs()
     );
-    let feeds: Vec<Vec<u8>> = (0..N_FEEDS)
-        .map(|i| synthetic_feed(i, N_ITEMS, 7))
+    let feeds: Vec<Vec<u8>> = (0..n_feeds)
+        .map(|i| synthetic_feed(i, n_items, 7))
         .collect();
     let bytes: usize = feeds.iter().map(Vec::len).sum();
     println!("  {:.1} MB of feed XML", bytes as f64 / 1e6);
@@ -365,7 +387,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
                 items,
             }))?;
             store_seconds += store_start.elapsed().as_secs_f64();
-            assert_eq!(summary.new, N_ITEMS);
+            assert_eq!(summary.new, n_items);
             merged += summary.merged;
         }
         ours.push(start.elapsed().as_secs_f64());
@@ -410,21 +432,21 @@ fn options(now: chrono::DateTime<Utc>) -> ParseOptions {
 // Scenario 3 of BENCHMARKS.md: a poll cycle over 2,000 sources on loopback
 
 fn poll_cycle_scenario() -> anyhow::Result<()> {
-    const N_SOURCES: usize = 2000;
-    const N_ITEMS: usize = 30;
+    let n_sources = size(2000, 200);
+    let n_items = size(30, 10);
     println!(
-        "== poll cycle: {N_SOURCES} sources × {N_ITEMS} items on one loopback host, concurrency 16, spacing off"
+        "== poll cycle: {n_sources} sources × {n_items} items on one loopback host, concurrency 16, spacing off"
     );
     // The feed server runs in a child process so that its CPU time is not counted as ours.
     let mut server = Command::new(std::env::current_exe()?)
-        .args(["serve-feeds", &N_SOURCES.to_string(), &N_ITEMS.to_string()])
+        .args(["serve-feeds", &n_sources.to_string(), &n_items.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
     let mut line = String::new();
     BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
     let address = line.trim().to_string();
-    let result = poll_cycles(&address, N_SOURCES);
+    let result = poll_cycles(&address, n_sources);
     let _ = server.kill();
     let _ = server.wait();
     result
@@ -716,8 +738,8 @@ fn serve_scenario() -> anyhow::Result<()> {
             let mut ours = Vec::new();
             let mut theirs = Vec::new();
             for _ in 0..runs() {
-                ours.push(wrk(&ours_url, &ours_headers, ours_script, 3)?);
-                theirs.push(wrk(&theirs_url, &theirs_headers, None, 3)?);
+                ours.push(wrk(&ours_url, &ours_headers, ours_script, size(3, 1) as u32)?);
+                theirs.push(wrk(&theirs_url, &theirs_headers, None, size(3, 1) as u32)?);
             }
             let (ours_median, ours_min, ours_max) = summary(&mut ours);
             let (theirs_median, theirs_min, theirs_max) = summary(&mut theirs);
@@ -800,4 +822,207 @@ async fn serve_feed(
         body.clone(),
     )
         .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenario 5: scale — the release binary started on a database of 10,000 sources and 1,000,000 items
+
+fn scale_scenario() -> anyhow::Result<()> {
+    use regionfeed::identity::item_keys;
+    use regionfeed::parse::{DateSource, ParsedItem};
+    use regionfeed::store::{NewItem, RegionTag};
+
+    let n_sources = size(10_000, 500);
+    let per_source = size(100, 40);
+    let total = n_sources * per_source;
+    println!("== scale: {n_sources} sources, {total} items; the release binary started on that database");
+    let binary = std::env::current_exe()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|release| release.join("regionfeed"))
+        .filter(|path| path.exists())
+        .ok_or_else(|| {
+            anyhow::anyhow!("build the binary first: cargo build --release (bench/run.sh does)")
+        })?;
+    let dir = tempfile::tempdir()?;
+    let database = dir.path().join("scale.db");
+    let runtime = tokio::runtime::Runtime::new()?;
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS.iter().map(|r| r.slug).collect();
+
+    // Fill through the store, a poll's transaction per source (no parsing or tagging: this measures
+    // what the daemon does with a big database, not ingest).
+    let fill_start = Instant::now();
+    {
+        let store = Store::open(&database)?;
+        let mut rng = Rng(42);
+        for source in 0..n_sources {
+            let region = slugs[source % slugs.len()];
+            let items: Vec<NewItem> = (0..per_source)
+                .map(|n| {
+                    let mut summary = String::new();
+                    while summary.chars().count() < 150 {
+                        summary.push_str(rng.pick(SENTENCES));
+                    }
+                    let item = ParsedItem {
+                        guid: None,
+                        link: Some(format!("https://s{source}.example.cn/{n}.shtml")),
+                        title: format!("{}{}（{source}-{n}）", rng.pick(PLACES), rng.pick(SUBJECTS)),
+                        summary: Some(summary),
+                        content: None,
+                        author: None,
+                        // Spread over 60 days, newest first per source.
+                        published: now
+                            - chrono::Duration::minutes(((n * n_sources + source) % 86_400) as i64),
+                        date_source: DateSource::Feed,
+                    };
+                    NewItem {
+                        keys: item_keys(&item, false),
+                        regions: vec![RegionTag {
+                            region: region.to_string(),
+                            origin: "source".into(),
+                            evidence: None,
+                        }],
+                        story: None,
+                        item,
+                    }
+                })
+                .collect();
+            runtime.block_on(store.record_success(PollSuccess {
+                source_id: format!("s{source}"),
+                now,
+                status: 200,
+                etag: None,
+                last_modified: None,
+                body_hash: None,
+                feed_title: Some(format!("来源{source}")),
+                feed_link: None,
+                moved_to: None,
+                items,
+            }))?;
+        }
+    }
+    let fill = fill_start.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&database)?.len();
+    println!(
+        "  filled in {fill:.1} s ({:.0} items/s through the store); database {:.0} MiB",
+        total as f64 / fill,
+        bytes as f64 / 1_048_576.0
+    );
+
+    // Baselines: raw SQLite opening the same file and reading the same rows.
+    let raw_start = Instant::now();
+    let raw = rusqlite::Connection::open(&database)?;
+    let count: i64 = raw.query_row("SELECT count(*) FROM items", [], |row| row.get(0))?;
+    let raw_open = raw_start.elapsed().as_secs_f64();
+    assert_eq!(count as usize, total);
+    let mut raw_query = Vec::new();
+    for slug in &slugs {
+        let start = Instant::now();
+        let mut statement = raw.prepare_cached(
+            "SELECT i.title, i.summary, i.link, i.published FROM items i
+             WHERE i.id IN (SELECT item_id FROM item_regions WHERE region = ?1)
+             ORDER BY i.published DESC, i.id DESC LIMIT 50",
+        )?;
+        let rows: Vec<(String, Option<String>, Option<String>, i64)> = statement
+            .query_map([slug], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(rows.len(), 50.min(per_source * n_sources / slugs.len()));
+        raw_query.push(start.elapsed().as_secs_f64());
+    }
+
+    // The daemon on that database: startup until /readyz answers 200, then every region's feed.
+    let tiny = dir.path().join("tiny.xml");
+    std::fs::write(&tiny, synthetic_feed(0, 1, 1))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"scale.db\"\n\
+         [poll]\nschedule = \"0 0 1 1 *\"\nstartup_spread_secs = 86400\n\
+         [retention]\nkeep_days = 3650\nmax_per_region = 10000000\n[log]\nlevel = \"warn\"\n\n"
+    );
+    for source in 0..n_sources {
+        config.push_str(&format!(
+            "[[source]]\nid = \"s{source}\"\nurl = \"file://{}\"\nregion = \"{}\"\n\n",
+            tiny.display(),
+            slugs[source % slugs.len()]
+        ));
+    }
+    let config_path = dir.path().join("scale.toml");
+    std::fs::write(&config_path, config)?;
+    let started = Instant::now();
+    let mut child = Command::new(&binary)
+        .args(["run", "--config"])
+        .arg(&config_path)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let startup = runtime.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+                && response.status().is_success()
+            {
+                return Ok(started.elapsed().as_secs_f64());
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("the daemon did not become ready in 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    let result = startup.and_then(|startup| {
+        let mut first = Vec::new();
+        let mut cached = Vec::new();
+        runtime.block_on(async {
+            for round in 0..2 {
+                for slug in &slugs {
+                    let start = Instant::now();
+                    let response = client.get(format!("{base}/feeds/{slug}.xml")).send().await?;
+                    anyhow::ensure!(response.status().is_success(), "{slug}: {}", response.status());
+                    response.bytes().await?;
+                    let seconds = start.elapsed().as_secs_f64();
+                    if round == 0 { first.push(seconds) } else { cached.push(seconds) }
+                }
+            }
+            anyhow::Ok(())
+        })?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
+        let rss = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .unwrap_or(f64::NAN);
+        println!(
+            "  startup to /readyz 200: {:.0} ms    raw SQLite open + count(*): {:.1} ms    ratio {:.0}×    (goal ≤ 1 s)",
+            startup * 1e3,
+            raw_open * 1e3,
+            startup / raw_open
+        );
+        let (first_median, first_min, first_max) = summary(&mut first);
+        let (cached_median, _, _) = summary(&mut cached);
+        let (raw_median, raw_min, raw_max) = summary(&mut raw_query);
+        println!(
+            "  region feed (50 items), first request: median {:.1} ms ({:.1}–{:.1}); cached: {:.2} ms",
+            first_median * 1e3,
+            first_min * 1e3,
+            first_max * 1e3,
+            cached_median * 1e3
+        );
+        println!(
+            "  raw SQLite, the same 50 rows per region: median {:.2} ms ({:.2}–{:.2}); ratio (first request) {:.1}×",
+            raw_median * 1e3,
+            raw_min * 1e3,
+            raw_max * 1e3,
+            first_median / raw_median
+        );
+        println!("  daemon peak RSS (VmHWM): {rss:.1} MiB    (goal ≤ 64 MiB)");
+        Ok(())
+    });
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    result
 }
