@@ -10,4 +10,5 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
     echo "nginx and wrk are missing: sudo apt-get install nginx-light wrk (the serve scenario is skipped without them)" >&2
   fi
 fi
+cargo build --release --bin regionfeed   # the scale scenario starts the real binary
 exec cargo run --release --example bench -- "${@:-all}"

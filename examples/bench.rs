@@ -835,7 +835,9 @@ fn scale_scenario() -> anyhow::Result<()> {
     let n_sources = size(10_000, 500);
     let per_source = size(100, 40);
     let total = n_sources * per_source;
-    println!("== scale: {n_sources} sources, {total} items; the release binary started on that database");
+    println!(
+        "== scale: {n_sources} sources, {total} items; the release binary started on that database"
+    );
     let binary = std::env::current_exe()?
         .parent()
         .and_then(|examples| examples.parent())
@@ -848,7 +850,10 @@ fn scale_scenario() -> anyhow::Result<()> {
     let database = dir.path().join("scale.db");
     let runtime = tokio::runtime::Runtime::new()?;
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS.iter().map(|r| r.slug).collect();
+    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS
+        .iter()
+        .map(|r| r.slug)
+        .collect();
 
     // Fill through the store, a poll's transaction per source (no parsing or tagging: this measures
     // what the daemon does with a big database, not ingest).
@@ -867,7 +872,11 @@ fn scale_scenario() -> anyhow::Result<()> {
                     let item = ParsedItem {
                         guid: None,
                         link: Some(format!("https://s{source}.example.cn/{n}.shtml")),
-                        title: format!("{}{}（{source}-{n}）", rng.pick(PLACES), rng.pick(SUBJECTS)),
+                        title: format!(
+                            "{}{}（{source}-{n}）",
+                            rng.pick(PLACES),
+                            rng.pick(SUBJECTS)
+                        ),
                         summary: Some(summary),
                         content: None,
                         author: None,
@@ -925,7 +934,9 @@ fn scale_scenario() -> anyhow::Result<()> {
              ORDER BY i.published DESC, i.id DESC LIMIT 50",
         )?;
         let rows: Vec<(String, Option<String>, Option<String>, i64)> = statement
-            .query_map([slug], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .query_map([slug], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
             .collect::<Result<_, _>>()?;
         assert_eq!(rows.len(), 50.min(per_source * n_sources / slugs.len()));
         raw_query.push(start.elapsed().as_secs_f64());
@@ -934,7 +945,9 @@ fn scale_scenario() -> anyhow::Result<()> {
     // The daemon on that database: startup until /readyz answers 200, then every region's feed.
     let tiny = dir.path().join("tiny.xml");
     std::fs::write(&tiny, synthetic_feed(0, 1, 1))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"scale.db\"\n\
          [poll]\nschedule = \"0 0 1 1 *\"\nstartup_spread_secs = 86400\n\
@@ -1022,7 +1035,9 @@ fn scale_scenario() -> anyhow::Result<()> {
         println!("  daemon peak RSS (VmHWM): {rss:.1} MiB    (goal ≤ 64 MiB)");
         Ok(())
     });
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     result
 }

@@ -9,7 +9,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -116,13 +115,7 @@ pub async fn start(
         ingestor.metrics(),
         heartbeat.clone(),
     ));
-    let app = router(publish_state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    // Without TCP_NODELAY small responses wait for the peer's delayed ACK (~40 ms).
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::trace!(%error, "cannot set TCP_NODELAY");
-        }
-    });
+    let app = router(publish_state.clone());
     let (retention_settings, retention_watch) = watch::channel(config.retention);
     let retention = match polling {
         Polling::Scheduled => Some(tokio::spawn(retention_loop(
@@ -132,14 +125,12 @@ pub async fn start(
         ))),
         Polling::OnDemand => None,
     };
-    let mut server_stopped = stopped;
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(crate::server::serve(
+        listener,
+        app,
+        config.server.limits,
+        stopped,
+    ));
 
     let (loops_stop, loops_stopped) = watch::channel(false);
     let current = match polling {

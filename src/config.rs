@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// Connection cap, header deadline and size.
+    pub limits: crate::server::ServerLimits,
 }
 
 /// `[server] metrics`: who may read `/metrics`.
@@ -213,6 +215,8 @@ struct RawServer {
     listen: Option<Spanned<String>>,
     public_url: Option<Spanned<String>>,
     metrics: Option<Spanned<String>>,
+    max_connections: Option<Spanned<usize>>,
+    header_timeout_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -338,6 +342,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
         },
     };
+    let mut limits = crate::server::ServerLimits::default();
+    if let Some(max) = &raw.server.max_connections {
+        if *max.get_ref() == 0 {
+            report(
+                Some(max.span()),
+                "[server] max_connections must be at least 1".into(),
+            );
+        } else {
+            limits.max_connections = *max.get_ref();
+        }
+    }
+    if let Some(secs) = &raw.server.header_timeout_secs {
+        if *secs.get_ref() == 0 {
+            report(
+                Some(secs.span()),
+                "[server] header_timeout_secs must be at least 1".into(),
+            );
+        } else {
+            limits.header_timeout = Duration::from_secs(*secs.get_ref());
+        }
+    }
 
     let default_schedule = match &raw.poll.schedule {
         None => CronSchedule::parse(DEFAULT_SCHEDULE).expect("default schedule parses"),
@@ -575,6 +600,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             listen,
             public_url,
             metrics,
+            limits,
         },
         storage: StorageConfig { database },
         poll,

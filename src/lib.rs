@@ -32,6 +32,7 @@ pub mod publish;
 pub mod regions;
 pub mod scheduler;
 pub mod script;
+pub mod server;
 pub mod store;
 pub mod syndication;
 pub mod tag;

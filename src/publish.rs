@@ -165,14 +165,29 @@ pub fn router(state: Arc<PublishState>) -> Router {
         .with_state(state)
 }
 
-/// Counts every request by route pattern and status.
+/// Longest request target (path + query) served; a longer one is answered 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Counts every request by route pattern and status; refuses overlong request targets.
 async fn count_request(
     State(state): State<Arc<PublishState>>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> Response {
     let route = crate::metrics::route_of(request.uri().path());
-    let response = next.run(request).await;
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    let response = if target_len > MAX_URI_BYTES {
+        (
+            StatusCode::URI_TOO_LONG,
+            format!("request target is {target_len} bytes; at most {MAX_URI_BYTES} are accepted\n"),
+        )
+            .into_response()
+    } else {
+        next.run(request).await
+    };
     state
         .metrics
         .http_requests

@@ -206,8 +206,18 @@ pub async fn start_daemon(dir: &Path, sources_toml: &str) -> Daemon {
 
 /// Like [`start_daemon`], with `poll_settings` as the body of the `[poll]` table.
 pub async fn start_daemon_with_poll(dir: &Path, poll_settings: &str, sources_toml: &str) -> Daemon {
+    start_daemon_with_settings(dir, "", poll_settings, sources_toml).await
+}
+
+/// Like [`start_daemon`], with extra `[server]` keys and `[poll]` settings.
+pub async fn start_daemon_with_settings(
+    dir: &Path,
+    server_settings: &str,
+    poll_settings: &str,
+    sources_toml: &str,
+) -> Daemon {
     let text = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"test.db\"\n[poll]\n{poll_settings}\n\n{sources_toml}"
+        "[server]\nlisten = \"127.0.0.1:0\"\n{server_settings}\n[storage]\ndatabase = \"test.db\"\n[poll]\n{poll_settings}\n\n{sources_toml}"
     );
     let path = dir.join("regionfeed.toml");
     std::fs::write(&path, &text).unwrap();
