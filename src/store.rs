@@ -5,6 +5,7 @@
 //! are written in one transaction: a crash leaves either all of a poll's items or none. Migrations are
 //! embedded and applied in order, tracked by `PRAGMA user_version`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identity::{content_hash, stable_item_id};
 use crate::parse::ParsedItem;
-use crate::syndication::{self, PreparedPrint, StoryPrint};
+use crate::syndication::{self, AnchorHashes, PreparedPrint, StoryPrint};
 
 /// Migrations in order; entry N brings the schema to version N+1.
 const MIGRATIONS: &[&str] = &[
@@ -167,6 +168,9 @@ pub struct StoreStats {
     /// Database size with its WAL, bytes.
     pub database_bytes: u64,
 }
+
+/// Evidence prefix of a region tag a story's first item got from another source's copy (`via hk`).
+pub const BORROWED: &str = "via ";
 
 /// The origins a region tag can have.
 pub const TAG_ORIGINS: [&str; 4] = ["source", "dateline", "title", "body"];
@@ -386,6 +390,9 @@ impl Store {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
         migrate(&mut writer)?;
+        // Table statistics for the query planner (which index answers a region feed best depends on how
+        // many items a region has); cheap when they are fresh.
+        writer.execute_batch("PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002")?;
         let reader = Connection::open(path)?;
         configure(&reader)?;
         let version = DataVersion::default();
@@ -638,29 +645,20 @@ impl Store {
                         values.extend(origin_values());
                     }
                 }
+                // A story's first item carries its copies' regions too (copied when they merged).
                 Selection::National => conditions.push(
-                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)
-                     AND NOT EXISTS (SELECT 1 FROM items m JOIN item_regions r ON r.item_id = m.id
-                                     WHERE m.story_id = i.id)"
-                        .into(),
+                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
                 ),
                 Selection::Regions(slugs) => {
-                    // The item's own tags, or the tags of other sources' copies of its story.
-                    let slot = vec!["?"; slugs.len().max(1)].join(", ");
                     conditions.push(format!(
-                        "(i.id IN (SELECT r.item_id FROM item_regions r
-                                   WHERE r.region IN ({slot}){origin_filter})
-                          OR i.id IN (SELECT m.story_id FROM item_regions r JOIN items m ON m.id = r.item_id
-                                      WHERE r.region IN ({slot}){origin_filter}
-                                        AND m.story_id IS NOT NULL))"
+                        "i.id IN (SELECT r.item_id FROM item_regions r WHERE r.region IN ({}){origin_filter})",
+                        vec!["?"; slugs.len().max(1)].join(", ")
                     ));
-                    for _ in 0..2 {
-                        values.extend(slugs.iter().cloned().map(Into::into));
-                        if slugs.is_empty() {
-                            values.push(String::new().into());
-                        }
-                        values.extend(origin_values());
+                    values.extend(slugs.iter().cloned().map(Into::into));
+                    if slugs.is_empty() {
+                        values.push(String::new().into());
                     }
+                    values.extend(origin_values());
                 }
             }
             if query.sources.is_empty() {
@@ -690,8 +688,7 @@ impl Store {
             let sql = format!(
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
-                        (SELECT group_concat(DISTINCT r.region) FROM item_regions r
-                         JOIN items m ON m.id = r.item_id WHERE m.id = i.id OR m.story_id = i.id),
+                        (SELECT group_concat(r.region) FROM item_regions r WHERE r.item_id = i.id),
                         i.id
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
@@ -833,6 +830,7 @@ impl Store {
                 // Give the write-ahead log's space back too (it keeps its largest size otherwise). A busy
                 // reader only makes this a partial checkpoint, never an error.
                 connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                connection.execute_batch("PRAGMA optimize")?;
                 let (change_seq, changed_at) = read_version(connection)?;
                 version.change_seq.store(change_seq, Ordering::SeqCst);
                 version.changed_at.store(changed_at, Ordering::SeqCst);
@@ -1118,10 +1116,14 @@ fn store_items(
                             seq,
                         ],
                     )?;
-                    // An edited title or text may name other places: tags follow the new text.
+                    // An edited title or text may name other places: tags follow the new text
+                    // (regions lent by other sources' copies stay).
                     connection
-                        .prepare_cached("DELETE FROM item_regions WHERE item_id = ?1")?
-                        .execute(params![item_id])?;
+                        .prepare_cached(
+                            "DELETE FROM item_regions WHERE item_id = ?1
+                             AND (evidence IS NULL OR substr(evidence, 1, 4) <> ?2)",
+                        )?
+                        .execute(params![item_id, BORROWED])?;
                     for tag in &new_item.regions {
                         insert_region.execute(params![
                             item_id,
@@ -1148,7 +1150,12 @@ fn store_items(
                             stories.cover(connection, poll)?;
                             index_ready = true;
                         }
-                        stories.find(&poll.source_id, print, item.published.timestamp())
+                        stories.find(
+                            connection,
+                            &poll.source_id,
+                            print,
+                            item.published.timestamp(),
+                        )?
                     }
                     None => None,
                 };
@@ -1195,9 +1202,10 @@ fn store_items(
                 if let (None, Some(print)) = (story_id, &new_item.story) {
                     new_heads.push(StoryCandidate {
                         id: item_id,
-                        source_id: poll.source_id.clone(),
+                        source_id: Arc::from(poll.source_id.as_str()),
                         published: item.published.timestamp(),
-                        print: PreparedPrint::new(print.clone()),
+                        simhash: print.simhash,
+                        anchors: AnchorHashes::parse(&print.anchors),
                     });
                 }
                 for tag in &new_item.regions {
@@ -1209,6 +1217,15 @@ fn store_items(
                     ])?;
                     if let Some(index) = TAG_ORIGINS.iter().position(|o| *o == tag.origin) {
                         summary.new_tags[index] += 1;
+                    }
+                    // The story is shown through its first item: it lends that item its regions.
+                    if let Some(head) = story_id {
+                        insert_region.execute(params![
+                            head,
+                            tag.region,
+                            tag.origin,
+                            format!("{BORROWED}{}", poll.source_id)
+                        ])?;
                     }
                 }
                 item_id
@@ -1223,12 +1240,14 @@ fn store_items(
     Ok(summary)
 }
 
-/// A story's first item, with its fingerprint.
+/// A story's first item, as the in-memory index keeps it: what the cheap first test needs (its text is
+/// read from the database only for the few heads that pass).
 struct StoryCandidate {
     id: i64,
-    source_id: String,
+    source_id: Arc<str>,
     published: i64,
-    print: PreparedPrint,
+    simhash: u64,
+    anchors: AnchorHashes,
 }
 
 /// The first items of stories published since `covers_from`, in memory, so a poll's story search reads
@@ -1267,26 +1286,34 @@ impl StoryIndex {
             }
             _ => {
                 let mut statement = connection.prepare_cached(
-                    "SELECT id, source_id, published, story_hash, story_anchors, story_text FROM items
+                    "SELECT id, source_id, published, story_hash, story_anchors FROM items
                      WHERE published >= ?1 AND story_id IS NULL AND story_hash IS NOT NULL",
                 )?;
+                let mut sources: HashMap<String, Arc<str>> = HashMap::new();
                 self.heads = statement
                     .query_map(params![needed_from], |row| {
-                        let text: String = row.get(5)?;
-                        let (title, lead) =
-                            text.split_once('\u{1f}').unwrap_or((text.as_str(), ""));
-                        Ok(StoryCandidate {
-                            id: row.get(0)?,
-                            source_id: row.get(1)?,
-                            published: row.get(2)?,
-                            print: PreparedPrint::new(StoryPrint {
-                                simhash: row.get::<_, i64>(3)? as u64,
-                                anchors: row.get(4)?,
-                                title: title.to_string(),
-                                lead: lead.to_string(),
-                            }),
-                        })
+                        let source: String = row.get(1)?;
+                        let anchors: String = row.get(4)?;
+                        Ok((
+                            row.get(0)?,
+                            source,
+                            row.get(2)?,
+                            row.get::<_, i64>(3)?,
+                            anchors,
+                        ))
                     })?
+                    .map(|row| {
+                        row.map(|(id, source, published, simhash, anchors)| StoryCandidate {
+                            id,
+                            source_id: sources
+                                .entry(source)
+                                .or_insert_with_key(|source| Arc::from(source.as_str()))
+                                .clone(),
+                            published,
+                            simhash: simhash as u64,
+                            anchors: AnchorHashes::parse(&anchors),
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 self.covers_from = Some(needed_from);
             }
@@ -1296,21 +1323,48 @@ impl StoryIndex {
 
     /// The story `print` (of an item of `source_id` published at `published`) repeats: the closest head of
     /// another source within the window that passes `same_story`.
-    fn find(&self, source_id: &str, print: &StoryPrint, published: i64) -> Option<i64> {
+    fn find(
+        &self,
+        connection: &Connection,
+        source_id: &str,
+        print: &StoryPrint,
+        published: i64,
+    ) -> Result<Option<i64>, StoreError> {
         let window = syndication::WINDOW_HOURS * 3600;
         let print = PreparedPrint::new(print.clone());
-        self.heads
-            .iter()
-            .filter(|head| head.source_id != source_id)
-            .filter(|head| (head.published - published).abs() <= window)
-            .filter(|head| head.print.same_story(&print))
-            .min_by_key(|head| {
-                (
-                    syndication::distance(&head.print.print, &print.print),
-                    head.id,
-                )
-            })
-            .map(|head| head.id)
+        let mut text = connection.prepare_cached("SELECT story_text FROM items WHERE id = ?1")?;
+        let mut best: Option<(u32, i64)> = None;
+        for head in &self.heads {
+            if &*head.source_id == source_id
+                || (head.published - published).abs() > window
+                || !print.could_be_same(head.simhash, &head.anchors)
+            {
+                continue;
+            }
+            let Some(story_text) = text
+                .query_row(params![head.id], |row| row.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten()
+            else {
+                continue;
+            };
+            let (title, lead) = story_text
+                .split_once('\u{1f}')
+                .unwrap_or((story_text.as_str(), ""));
+            let head_print = PreparedPrint::new(StoryPrint {
+                simhash: head.simhash,
+                anchors: String::new(),
+                title: title.to_string(),
+                lead: lead.to_string(),
+            });
+            if print.same_text(&head_print) {
+                let distance = (print.print.simhash ^ head.simhash).count_ones();
+                if best.is_none_or(|(d, id)| (distance, head.id) < (d, id)) {
+                    best = Some((distance, head.id));
+                }
+            }
+        }
+        Ok(best.map(|(_, id)| id))
     }
 }
 

@@ -71,22 +71,17 @@ pub fn same_story(a: &StoryPrint, b: &StoryPrint) -> bool {
     PreparedPrint::new(a.clone()).same_story(&PreparedPrint::new(b.clone()))
 }
 
-/// A fingerprint made ready for many comparisons (a poll compares each new item with every recent
-/// story): anchors hashed once, lead 3-grams built on first need.
-#[derive(Debug)]
-pub struct PreparedPrint {
-    /// The fingerprint.
-    pub print: StoryPrint,
+/// A title's anchors, hashed: what the cheap first test compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnchorHashes {
     places: Vec<u64>,
     numbers: Vec<u64>,
-    grams: std::cell::OnceCell<LeadGrams>,
 }
 
-impl PreparedPrint {
-    /// Prepares `print`.
-    pub fn new(print: StoryPrint) -> PreparedPrint {
-        let (numbers, places): (Vec<&str>, Vec<&str>) = print
-            .anchors
+impl AnchorHashes {
+    /// Hashes the words of a [`StoryPrint::anchors`] string.
+    pub fn parse(anchors: &str) -> AnchorHashes {
+        let (numbers, places): (Vec<&str>, Vec<&str>) = anchors
             .split(' ')
             .filter(|word| !word.is_empty())
             .partition(|word| word.starts_with('#'));
@@ -96,9 +91,35 @@ impl PreparedPrint {
                 .map(|word| fnv1a(&word.chars().collect::<Vec<_>>()))
                 .collect()
         };
-        PreparedPrint {
+        AnchorHashes {
             places: hash(places),
             numbers: hash(numbers),
+        }
+    }
+
+    /// False when both name places (or numbers) and share none.
+    pub fn agree(&self, other: &AnchorHashes) -> bool {
+        overlap_or_empty(&self.places, &other.places)
+            && overlap_or_empty(&self.numbers, &other.numbers)
+    }
+}
+
+/// A fingerprint made ready for many comparisons (a poll compares each new item with every recent
+/// story): anchors hashed once, lead 3-grams built on first need.
+#[derive(Debug)]
+pub struct PreparedPrint {
+    /// The fingerprint.
+    pub print: StoryPrint,
+    /// Its anchors, hashed.
+    pub anchors: AnchorHashes,
+    grams: std::cell::OnceCell<LeadGrams>,
+}
+
+impl PreparedPrint {
+    /// Prepares `print`.
+    pub fn new(print: StoryPrint) -> PreparedPrint {
+        PreparedPrint {
+            anchors: AnchorHashes::parse(&print.anchors),
             print,
             grams: std::cell::OnceCell::new(),
         }
@@ -108,20 +129,24 @@ impl PreparedPrint {
         self.grams.get_or_init(|| lead_grams(&self.print.lead))
     }
 
-    /// True when this and `other` are the same story (see [`same_story`]).
-    pub fn same_story(&self, other: &PreparedPrint) -> bool {
-        if distance(&self.print, &other.print) > MAX_DISTANCE
-            || !overlap_or_empty(&self.places, &other.places)
-            || !overlap_or_empty(&self.numbers, &other.numbers)
-        {
-            return false;
-        }
+    /// The cheap first test against another story's SimHash and anchors: when false, not the same story.
+    pub fn could_be_same(&self, simhash: u64, anchors: &AnchorHashes) -> bool {
+        (self.print.simhash ^ simhash).count_ones() <= MAX_DISTANCE && self.anchors.agree(anchors)
+    }
+
+    /// The text test, for pairs that passed [`PreparedPrint::could_be_same`]: the same wire text under a
+    /// rewritten title; or nearly the same text under a title that was edited, not turned into another
+    /// story's.
+    pub fn same_text(&self, other: &PreparedPrint) -> bool {
         let lead = containment(self.grams(), other.grams());
-        // The same wire text under a rewritten title; or nearly the same text under a title that was
-        // edited, not turned into another story's.
         lead >= SAME_LEAD_CONTAINMENT
             || (lead >= MIN_LEAD_CONTAINMENT
                 && !swaps_a_short_word(&self.print.title, &other.print.title))
+    }
+
+    /// True when this and `other` are the same story (see [`same_story`]).
+    pub fn same_story(&self, other: &PreparedPrint) -> bool {
+        self.could_be_same(other.print.simhash, &other.anchors) && self.same_text(other)
     }
 }
 
@@ -200,16 +225,7 @@ pub fn distance(a: &StoryPrint, b: &StoryPrint) -> u32 {
 
 /// Anchors contradict when both titles name places (or numbers) and share none of them.
 pub fn anchors_agree(a: &str, b: &str) -> bool {
-    let prepare = |anchors: &str| {
-        PreparedPrint::new(StoryPrint {
-            simhash: 0,
-            anchors: anchors.to_string(),
-            title: String::new(),
-            lead: String::new(),
-        })
-    };
-    let (a, b) = (prepare(a), prepare(b));
-    overlap_or_empty(&a.places, &b.places) && overlap_or_empty(&a.numbers, &b.numbers)
+    AnchorHashes::parse(a).agree(&AnchorHashes::parse(b))
 }
 
 /// The title without bracketed prefixes (`【视频】`, `（图）`) and label prefixes (`一图速览：`, `快讯｜`).
