@@ -364,6 +364,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
 
+    let mut parsed_schedules: std::collections::HashMap<String, CronSchedule> =
+        std::collections::HashMap::new();
     let default_schedule = match &raw.poll.schedule {
         None => CronSchedule::parse(DEFAULT_SCHEDULE).expect("default schedule parses"),
         Some(schedule) => CronSchedule::parse(schedule.get_ref()).unwrap_or_else(|reason| {
@@ -477,8 +479,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
         let schedule = match &raw_source.schedule {
             None => Some(default_schedule.clone()),
-            Some(schedule) => match CronSchedule::parse(schedule.get_ref()) {
-                Ok(parsed) => Some(parsed),
+            Some(schedule) => match parsed_schedules
+                .get(schedule.get_ref().trim())
+                .cloned()
+                .map(Ok)
+                .unwrap_or_else(|| CronSchedule::parse(schedule.get_ref()))
+            {
+                Ok(parsed) => {
+                    // Sources with the same expression share one parsed schedule.
+                    parsed_schedules.insert(schedule.get_ref().trim().to_string(), parsed.clone());
+                    Some(parsed)
+                }
                 Err(reason) => {
                     report(
                         Some(schedule.span()),

@@ -22,10 +22,12 @@ use crate::ingest::{Ingestor, PollOutcome, PollReport};
 ///
 /// Five fields (`minute hour day month weekday`) are standard cron, with weekday 0 or 7 = Sunday; six or
 /// seven fields (leading seconds, trailing year) are read as the `cron` crate reads them. Times are UTC.
+/// Clones share the parsed schedule: a parsed `cron::Schedule` holds a set of every year it may fire in
+/// (several KiB), and a config of 10,000 sources keeps several copies of every source.
 #[derive(Clone)]
 pub struct CronSchedule {
-    expression: String,
-    schedule: cron::Schedule,
+    expression: Arc<str>,
+    schedule: Arc<cron::Schedule>,
 }
 
 impl CronSchedule {
@@ -54,8 +56,8 @@ impl CronSchedule {
             return Err("it never fires".to_string());
         }
         Ok(CronSchedule {
-            expression: expression.trim().to_string(),
-            schedule,
+            expression: Arc::from(expression.trim()),
+            schedule: Arc::new(schedule),
         })
     }
 
