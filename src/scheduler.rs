@@ -298,7 +298,9 @@ async fn source_loop<P: Poller>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let clock = start.clock;
-    let resume = poller.resume_state(&source).await;
+    // The loop's own future stays small (a pointer while a poll runs): a poll's future, with the HTTP
+    // client's state inside, is several KiB, and there is one loop per source.
+    let resume = Box::pin(poller.resume_state(&source)).await;
     if resume.gone {
         tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
         return;
@@ -318,7 +320,7 @@ async fn source_loop<P: Poller>(
             _ = tokio::time::sleep(delay) => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
-        let report = poller.poll(&source).await;
+        let report = Box::pin(poller.poll(&source)).await;
         let retry_after = match &report.outcome {
             PollOutcome::Failed(failure) => failure.retry_after,
             PollOutcome::Gone => return,
@@ -336,7 +338,7 @@ async fn source_loop<P: Poller>(
             retry_after,
             jitter_for(&source.id, report.consecutive_failures),
         );
-        poller.remember_next_due(&source.id, due).await;
+        Box::pin(poller.remember_next_due(&source.id, due)).await;
         tracing::debug!(source = %source.id, next_poll = %due, "scheduled");
         delay = clock.delay_until(due);
         if *shutdown.borrow() {
