@@ -1,0 +1,229 @@
+//! The fault matrix in one daemon: beside two healthy sources, one source per upstream fault (refused
+//! connection, timeout, 500, 502, 429 and 503 with Retry-After, redirect loop, huge body, truncated XML,
+//! billion laughs, external entity, invalid UTF-8, empty 200, HTML instead of a feed). The daemon stays
+//! up, healthy sources keep updating, every faulty one reports its error class and stores nothing, memory
+//! stays bounded, and once the faults clear every source recovers by itself. (An unresolvable host is
+//! left out: resolving it would ask the machine's resolver, and tests only talk to loopback.)
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Canned, FixtureServer, rss, start_daemon_with_poll};
+use regionfeed::ingest::PollOutcome;
+
+fn good_feed(tag: &str, round: usize) -> Canned {
+    let items: Vec<(String, String, String)> = (0..=round)
+        .map(|n| {
+            (
+                format!("{tag}-{n}"),
+                format!("https://{tag}.example.cn/{n}.shtml"),
+                format!("{tag}新闻{n}"),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str, &str, &str)> = items
+        .iter()
+        .map(|(g, l, t)| (g.as_str(), l.as_str(), t.as_str(), "2026-11-25 10:00:00"))
+        .collect();
+    Canned::rss(&rss(tag, &borrowed))
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// (source id, fixture name, expected error class).
+const FAULTS: &[(&str, &str, &str)] = &[
+    ("timeout", "timeout.xml", "timeout"),
+    ("err500", "500.xml", "http-5xx"),
+    ("err502", "502.xml", "http-5xx"),
+    ("err429", "429.xml", "rate-limited"),
+    ("err503", "503.xml", "rate-limited"),
+    ("loop", "loop.xml", "redirect-loop"),
+    ("huge", "huge.xml", "too-large"),
+    ("truncated", "truncated.xml", "parse"),
+    ("html", "html.xml", "not-a-feed"),
+    ("empty", "empty.xml", "not-a-feed"),
+];
+
+fn install_faults(server: &FixtureServer) {
+    server.set(
+        "timeout.xml",
+        good_feed("timeout", 0).with_delay(Duration::from_secs(3)),
+    );
+    server.set("500.xml", Canned::new(500, "text/plain", "boom"));
+    server.set("502.xml", Canned::new(502, "text/plain", "bad gateway"));
+    server.set(
+        "429.xml",
+        Canned::new(429, "text/plain", "slow down").with_header("Retry-After", "120"),
+    );
+    server.set(
+        "503.xml",
+        Canned::new(503, "text/plain", "later").with_header("Retry-After", "120"),
+    );
+    server.set(
+        "loop.xml",
+        Canned::new(302, "text/plain", "").with_header("Location", server.url("loop.xml")),
+    );
+    let mut huge =
+        String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>big</title>");
+    while huge.len() < 600_000 {
+        huge.push_str("<item><title>填充</title><description>很长的内容很长的内容很长的内容</description></item>");
+    }
+    huge.push_str("</channel></rss>");
+    server.set("huge.xml", Canned::rss(&huge));
+    let truncated = good_feed("truncated", 3);
+    let half = truncated.body.len() / 2;
+    server.set(
+        "truncated.xml",
+        Canned::new(200, "application/rss+xml", truncated.body[..half].to_vec()),
+    );
+    server.set(
+        "html.xml",
+        Canned::new(
+            200,
+            "text/html",
+            "<!DOCTYPE html><html><body><h1>404 页面不存在</h1></body></html>",
+        ),
+    );
+    server.set("empty.xml", Canned::new(200, "application/rss+xml", ""));
+    // Hostile but parseable: no class is expected, only that nothing hostile gets through.
+    let laughs = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]><rss version=\"2.0\"><channel><title>laughs</title><item><title>笑&lol4;</title><link>https://laughs.example.cn/1</link></item></channel></rss>";
+    server.set("laughs.xml", Canned::rss(laughs));
+    let xxe = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY remote SYSTEM \"{}\"><!ENTITY local SYSTEM \"file:///etc/passwd\">]><rss version=\"2.0\"><channel><title>xxe</title><item><title>外部&remote;&local;</title><link>https://xxe.example.cn/1</link></item></channel></rss>",
+        server.url("secret.txt")
+    );
+    server.set("xxe.xml", Canned::rss(&xxe));
+    server.set("secret.txt", Canned::new(200, "text/plain", "SECRET"));
+    server.set("badutf8.xml", Canned::new(200, "application/rss+xml; charset=utf-8", {
+        let mut body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>bad</title><item><title>".to_vec();
+        body.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28]);
+        body.extend_from_slice("坏字节</title><link>https://bad.example.cn/1</link></item></channel></rss>".as_bytes());
+        body
+    }));
+}
+
+#[tokio::test]
+async fn faulty_sources_fail_alone_with_their_class_and_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    server.set("healthy1.xml", good_feed("healthy1", 0));
+    server.set("healthy2.xml", good_feed("healthy2", 0));
+    install_faults(&server);
+    // A port nobody listens on: bind, note it, close.
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/feed.xml", listener.local_addr().unwrap())
+    };
+    let mut sources = String::new();
+    let mut add = |id: &str, url: String| {
+        sources.push_str(&format!(
+            "[[source]]\nid = \"{id}\"\nurl = \"{url}\"\nregion = \"shanxi\"\n\n"
+        ));
+    };
+    add("healthy1", server.url("healthy1.xml"));
+    add("healthy2", server.url("healthy2.xml"));
+    add("refused", refused);
+    for (id, name, _) in FAULTS {
+        add(id, server.url(name));
+    }
+    for id in ["laughs", "xxe", "badutf8"] {
+        add(id, server.url(&format!("{id}.xml")));
+    }
+    let daemon = start_daemon_with_poll(
+        dir.path(),
+        "host_spacing_ms = 0\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\nconcurrency = 8",
+        &sources,
+    )
+    .await;
+    let rss_before = peak_rss_kib();
+
+    for round in 1..=3 {
+        server.set("healthy1.xml", good_feed("healthy1", round));
+        server.set("healthy2.xml", good_feed("healthy2", round));
+        let reports = daemon.poll_all().await;
+        let outcome = |id: &str| {
+            reports
+                .iter()
+                .find(|r| r.source_id == id)
+                .unwrap()
+                .outcome
+                .clone()
+        };
+        for healthy in ["healthy1", "healthy2"] {
+            assert!(
+                matches!(outcome(healthy), PollOutcome::Stored(ref s) if s.new == 1 || round == 1),
+                "{healthy} round {round}: {:?}",
+                outcome(healthy)
+            );
+        }
+        assert!(
+            matches!(outcome("refused"), PollOutcome::Failed(ref f) if f.class == "connect"),
+            "{:?}",
+            outcome("refused")
+        );
+        for (id, _, class) in FAULTS {
+            match outcome(id) {
+                PollOutcome::Failed(failure) => {
+                    assert_eq!(&failure.class, class, "{id}: {}", failure.message)
+                }
+                other => panic!("{id} round {round}: expected [{class}], got {other:?}"),
+            }
+        }
+    }
+    let rss_after = peak_rss_kib();
+    assert!(
+        rss_after < rss_before + 200 * 1024,
+        "peak RSS grew from {rss_before} to {rss_after} KiB"
+    );
+
+    // Nothing stored from a failed response; healthy sources have all their items.
+    let items = daemon
+        .store()
+        .feed_items(regionfeed::store::Selection::All, 500)
+        .await
+        .unwrap();
+    let from = |id: &str| items.iter().filter(|i| i.source_id == id).count();
+    assert_eq!((from("healthy1"), from("healthy2")), (4, 4));
+    for (id, _, _) in FAULTS {
+        assert_eq!(from(id), 0, "{id} stored something");
+    }
+    // Hostile markup never expands: no billion laughs, no file contents, no fetch of the external entity.
+    for item in &items {
+        assert!(!item.title.contains("lollollol"), "{}", item.title);
+        assert!(!item.title.contains("root:"), "{}", item.title);
+        assert!(!item.title.contains("SECRET"), "{}", item.title);
+    }
+    assert_eq!(server.requests_to("secret.txt"), 0);
+    // The daemon still serves.
+    let (status, _) = common::get(&daemon, "/feeds/shanxi.xml").await;
+    assert_eq!(status, 200);
+
+    // The faults clear: every source recovers by itself on its next poll.
+    for (id, name, _) in FAULTS {
+        server.set(name, good_feed(id, 0));
+    }
+    let reports = daemon.poll_all().await;
+    for (id, _, _) in FAULTS {
+        let report = reports.iter().find(|r| r.source_id == *id).unwrap();
+        assert!(
+            matches!(report.outcome, PollOutcome::Stored(_)),
+            "{id} did not recover: {:?}",
+            report.outcome
+        );
+        assert_eq!(report.consecutive_failures, 0);
+    }
+    let states = daemon.store().source_states().await.unwrap();
+    for (id, _, _) in FAULTS {
+        let state = states.iter().find(|s| s.id == *id).unwrap();
+        assert_eq!(state.error_class, None, "{id}");
+    }
+    daemon.shutdown(Duration::from_secs(5)).await.unwrap();
+}
