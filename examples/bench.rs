@@ -612,8 +612,9 @@ impl<'a> ServeCase<'a> {
 
 fn serve_scenario() -> anyhow::Result<()> {
     println!(
-        "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of 3 s",
-        runs()
+        "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of {} s",
+        runs(),
+        size(3, 1)
     );
     if !(command_exists("nginx") && command_exists("wrk") && command_exists("taskset")) {
         println!(

@@ -24,8 +24,12 @@ fn is_tracking_parameter(name: &str) -> bool {
 
 /// Canonical form of a link, for matching only (output keeps the link as published): scheme, `www.`/`m.`
 /// host prefixes, default ports, fragments and tracking parameters are dropped; the rest of the query is sorted.
+/// Only http(s) links have one: an article link in any other scheme identifies nothing.
 pub fn canonical_link(link: &str) -> Option<String> {
     let url = Url::parse(link.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host
         .strip_prefix("www.")
@@ -156,6 +160,25 @@ pub fn trustworthy_guids(items: &[ParsedItem]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inputs found by `cargo fuzz run canonical_link` (fuzz/), kept as regressions.
+    #[test]
+    fn fuzz_findings_stay_fixed() {
+        // An opaque non-http URL used to yield the key `"`: only http(s) links have a canonical form.
+        assert_eq!(canonical_link("AA://\""), None);
+        assert_eq!(canonical_link("javascript:alert(1)"), None);
+        for link in [
+            "http://www.Example.cn:80/a/b.shtml?b=2&a=1&utm_source=x#top",
+            "https://m.example.cn/a/b.shtml?a=1&b=2&spm=3",
+            "https://example.cn/a/b.shtml?a=1&b=2",
+        ] {
+            assert_eq!(
+                canonical_link(link).as_deref(),
+                Some("example.cn/a/b.shtml?a=1&b=2"),
+                "{link}"
+            );
+        }
+    }
     use chrono::{TimeZone, Utc};
 
     fn item(
