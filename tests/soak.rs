@@ -57,7 +57,7 @@ async fn steady_polling_and_requests_serve_without_errors_or_growth() {
     while started.elapsed() < Duration::from_secs(SECONDS) {
         tick.tick().await;
         // Every 2 s, a source publishes a new item: the cache keeps being invalidated.
-        if n % 100 == 0 {
+        if n.is_multiple_of(100) {
             let source = (n / 100) % SOURCES;
             let title = format!("更新{n}");
             let link = format!("https://s{source}.example.cn/{n}.shtml");
@@ -81,7 +81,7 @@ async fn steady_polling_and_requests_serve_without_errors_or_growth() {
             Ok(response) => errors.push(format!("{region}.{format}: {}", response.status())),
             Err(error) => errors.push(format!("{region}.{format}: {error}")),
         }
-        if n % 250 == 0 {
+        if n.is_multiple_of(250) {
             memory.push(rss_kib(pid));
         }
         n += 1;
