@@ -412,6 +412,22 @@ pub async fn run_heartbeat(heartbeat: Arc<Heartbeat>, mut stop: watch::Receiver<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heartbeat_is_alive_only_after_a_recent_beat() {
+        let heartbeat = Heartbeat::default();
+        assert_eq!(heartbeat.since_last(), None);
+        assert!(!heartbeat.is_alive(), "never beaten: not ready");
+        heartbeat.beat();
+        assert!(heartbeat.is_alive());
+        assert!(heartbeat.since_last().unwrap() < HEARTBEAT_EVERY);
+        // A beat recorded long ago (as if the runtime had stalled) is stale.
+        let stale = Heartbeat {
+            start: std::time::Instant::now() - HEARTBEAT_EVERY * 10,
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+        };
+        assert!(!stale.is_alive());
+    }
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
