@@ -59,6 +59,9 @@ pub struct PublishSettings {
     sources: Arc<Vec<SourceConfig>>,
     /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
     cadence: HashMap<String, u64>,
+    /// Source titles given in the config, by source id: they name sources in output before the feeds'
+    /// own titles. Built once per config, not per render.
+    config_titles: HashMap<String, String>,
     /// Counts config loads; part of every cache key and ETag, since a reload can change output (titles,
     /// `ttl`) without any data change.
     generation: u64,
@@ -80,11 +83,16 @@ impl PublishSettings {
                 *entry = (*entry).min(seconds);
             }
         }
+        let config_titles = sources
+            .iter()
+            .filter_map(|source| Some((source.id.clone(), source.title.clone()?)))
+            .collect();
         PublishSettings {
             public_url: server.public_url.clone(),
             metrics_access: server.metrics,
             sources: Arc::new(sources),
             cadence,
+            config_titles,
             generation,
         }
     }
@@ -611,13 +619,7 @@ async fn render_feed(
         .await?;
     // A title given in the config names the source in output, before the feed's own title.
     let settings = state.settings();
-    let config_title = |id: &str| {
-        settings
-            .sources
-            .iter()
-            .find(|source| source.id == id)
-            .and_then(|source| source.title.clone())
-    };
+    let config_title = |id: &str| settings.config_titles.get(id).cloned();
     for item in &mut items {
         if let Some(title) = config_title(&item.source_id) {
             item.source_title = Some(title);
