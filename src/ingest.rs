@@ -2,7 +2,8 @@
 //! recorded whatever happens.
 //!
 //! A source is never polled twice at once (a lock per source id), and the number of polls in flight over all
-//! sources is bounded by a semaphore. A failure is recorded and reported, never propagated: one bad feed
+//! sources is bounded by a semaphore. Parsing runs on blocking threads, at most one per CPU: it is CPU work,
+//! and a large document's parse tree is the biggest allocation a poll makes, so this bounds memory too. A failure is recorded and reported, never propagated: one bad feed
 //! cannot stop the daemon or the other sources.
 
 use std::collections::HashMap;
@@ -33,6 +34,8 @@ pub struct Ingestor {
     fetcher: RwLock<Arc<Fetcher>>,
     store: Store,
     in_flight: RwLock<Arc<Semaphore>>,
+    /// One permit per CPU for parse + tag work.
+    parse_slots: Semaphore,
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     parses: AtomicU64,
     metrics: Arc<Metrics>,
@@ -90,6 +93,9 @@ impl Ingestor {
             fetcher: RwLock::new(Arc::new(fetcher)),
             store,
             in_flight: RwLock::new(Arc::new(Semaphore::new(concurrency.max(1)))),
+            parse_slots: Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            ),
             source_locks: Mutex::new(HashMap::new()),
             parses: AtomicU64::new(0),
             metrics: Arc::new(Metrics::new()),
@@ -341,6 +347,11 @@ impl Ingestor {
         self.parses.fetch_add(1, Ordering::Relaxed);
         let source_regions = source.regions.clone();
         let text_tagging = source.text_tagging;
+        let _parse_slot = self
+            .parse_slots
+            .acquire()
+            .await
+            .map_err(|error| Failure::internal(format!("parse slots closed: {error}")))?;
         // Parsing and tagging are CPU work; keep them off the async workers.
         let (parsed, items) = tokio::task::spawn_blocking(move || {
             let mut parsed = parse_feed(&bytes, content_type.as_deref(), &options)?;
@@ -361,6 +372,14 @@ impl Ingestor {
                 retry_after: None,
             },
         })?;
+        if parsed.items_left_out > 0 {
+            tracing::warn!(
+                source = %source.id,
+                kept = items.len(),
+                left_out = parsed.items_left_out,
+                "feed carries more items than one poll takes; the newest were kept"
+            );
+        }
 
         let summary = self
             .record(PollSuccess {

@@ -14,6 +14,24 @@ use crate::decode::decode;
 /// How far in the future a published time may be before it is clamped to the fetch time.
 pub const FUTURE_TOLERANCE: chrono::Duration = chrono::Duration::minutes(15);
 
+/// Most items taken from one feed document: the newest are kept. Real feeds carry tens to a few hundred;
+/// a document with 100,000 (an archive dump, or a hostile feed) would otherwise be tagged, compared with
+/// every recent story and written in one transaction.
+pub const MAX_ITEMS_PER_FEED: usize = 1000;
+/// Longest title kept, in characters (Chinese headlines run 10–40); longer ones are cut and end in `…`.
+pub const MAX_TITLE_CHARS: usize = 500;
+/// Longest author name kept, in characters.
+pub const MAX_AUTHOR_CHARS: usize = 200;
+/// Largest summary kept, in bytes (cut at a character boundary).
+pub const MAX_SUMMARY_BYTES: usize = 64 * 1024;
+/// Largest full text kept, in bytes (cut at a character boundary; the sanitiser closes open tags).
+pub const MAX_CONTENT_BYTES: usize = 512 * 1024;
+/// Longest link kept, in bytes; a longer one is dropped (identity then falls back to the title).
+pub const MAX_LINK_BYTES: usize = 4096;
+/// Longest upstream guid kept as written, in bytes; a longer one is replaced by its SHA-256, which keeps
+/// it unique where a cut would not.
+pub const MAX_GUID_BYTES: usize = 512;
+
 /// What the parser needs to know about the source.
 #[derive(Debug, Clone)]
 pub struct ParseOptions {
@@ -34,8 +52,10 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     /// The feed's home page.
     pub link: Option<String>,
-    /// Entries in document order.
+    /// Entries in document order (at most [`MAX_ITEMS_PER_FEED`], the newest).
     pub items: Vec<ParsedItem>,
+    /// How many entries beyond [`MAX_ITEMS_PER_FEED`] were left out.
+    pub items_left_out: usize,
 }
 
 /// Where an item's published time came from.
@@ -145,16 +165,77 @@ pub fn parse_feed(
         .iter()
         .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
         .and_then(|link| absolute_link(&link.href, options.base_url.as_ref()));
-    let items = feed
+    let mut items: Vec<ParsedItem> = feed
         .entries
         .into_iter()
         .map(|entry| normalise_entry(entry, options))
         .collect();
+    let items_left_out = keep_newest(&mut items, MAX_ITEMS_PER_FEED);
     Ok(ParsedFeed {
-        title: feed.title.map(|title| plain_text(&title.content)),
+        title: feed
+            .title
+            .map(|title| cut_chars(plain_text(&title.content), MAX_TITLE_CHARS)),
         link: feed_link,
         items,
+        items_left_out,
     })
+}
+
+/// Keeps the `max` newest of `items` (document order among equal times, and in the result); returns how
+/// many were left out.
+fn keep_newest(items: &mut Vec<ParsedItem>, max: usize) -> usize {
+    if items.len() <= max {
+        return 0;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: among equal times (undated items all carry `now`) the earlier in the document wins.
+    order.sort_by(|&a, &b| items[b].published.cmp(&items[a].published));
+    let mut keep = vec![false; items.len()];
+    for &index in &order[..max] {
+        keep[index] = true;
+    }
+    let before = items.len();
+    let mut index = 0;
+    items.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    before - items.len()
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+fn cut_chars(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => {
+            let mut cut = text[..end].to_string();
+            cut.pop();
+            cut.push('…');
+            cut
+        }
+        None => text,
+    }
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+fn cut_bytes(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// The guid as written, or its SHA-256 when it is longer than [`MAX_GUID_BYTES`].
+fn bounded_guid(guid: String) -> String {
+    use sha2::{Digest, Sha256};
+    if guid.len() <= MAX_GUID_BYTES {
+        guid
+    } else {
+        format!("sha256:{}", hex::encode(Sha256::digest(guid.as_bytes())))
+    }
 }
 
 fn classify_parse_error(text: &str, error: feed_rs::parser::ParseFeedError) -> ParseError {
@@ -176,7 +257,9 @@ fn classify_parse_error(text: &str, error: feed_rs::parser::ParseFeedError) -> P
 }
 
 fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> ParsedItem {
-    let guid = Some(entry.id.trim().to_string()).filter(|id| !id.is_empty());
+    let guid = Some(entry.id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .map(bounded_guid);
     let link = entry
         .links
         .iter()
@@ -185,23 +268,24 @@ fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> Pars
         .and_then(|link| absolute_link(&link.href, options.base_url.as_ref()));
     let summary = entry
         .summary
-        .map(|text| text.content.trim().to_string())
+        .map(|text| cut_bytes(text.content.trim().to_string(), MAX_SUMMARY_BYTES))
         .filter(|text| !text.is_empty());
     let content = entry
         .content
         .and_then(|content| content.body)
-        .map(|body| body.trim().to_string())
+        .map(|body| cut_bytes(body.trim().to_string(), MAX_CONTENT_BYTES))
         .filter(|body| !body.is_empty());
     let title = entry
         .title
-        .map(|title| plain_text(&title.content))
+        .map(|title| cut_chars(plain_text(&title.content), MAX_TITLE_CHARS))
         .filter(|title| !title.is_empty())
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
     let author = entry
         .authors
         .first()
-        .and_then(|person| person.name.as_deref().map(|name| name.trim().to_string()))
-        .filter(|name| !name.is_empty());
+        .and_then(|person| person.name.as_deref().map(plain_text))
+        .filter(|name| !name.is_empty())
+        .map(|name| cut_chars(name, MAX_AUTHOR_CHARS));
     let (published, date_source) = match entry.published.or(entry.updated) {
         Some(date) if date > options.now + FUTURE_TOLERANCE => (options.now, DateSource::Clamped),
         Some(date) => (date, DateSource::Feed),
@@ -219,18 +303,21 @@ fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> Pars
     }
 }
 
+/// `href` as an absolute web link: only `http` and `https` links are links to us (a `javascript:` or
+/// `data:` "link" would reach readers as something to click), and over-long ones are dropped.
 fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
     let href = href.trim();
-    if href.is_empty() {
+    if href.is_empty() || href.len() > MAX_LINK_BYTES {
         return None;
     }
-    match Url::parse(href) {
-        Ok(url) => Some(url.to_string()),
-        Err(url::ParseError::RelativeUrlWithoutBase) => base
-            .and_then(|base| base.join(href).ok())
-            .map(|url| url.to_string()),
-        Err(_) => None,
-    }
+    let url = match Url::parse(href) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(href).ok()?,
+        Err(_) => return None,
+    };
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.to_string())
+        .filter(|link| link.len() <= MAX_LINK_BYTES)
 }
 
 /// Folds white space (titles from Chinese feeds carry `\n　　` indents) and drops markup tags from titles.
@@ -379,5 +466,75 @@ mod tests {
         );
         let truncated = &CHINANEWS_LIKE[..CHINANEWS_LIKE.len() / 2];
         assert!(parse_feed(truncated.as_bytes(), None, &options()).is_err());
+    }
+
+    fn one_item_feed(item: &str) -> String {
+        format!("<rss version=\"2.0\"><channel><title>t</title><item>{item}</item></channel></rss>")
+    }
+
+    #[test]
+    fn oversized_fields_are_cut_and_bad_links_dropped() {
+        let long_guid = "g".repeat(MAX_GUID_BYTES + 1);
+        let xml = one_item_feed(&format!(
+            "<title>{}</title><guid>{long_guid}</guid><link>javascript:alert(1)</link><author>{}</author><description>{}</description>",
+            "长".repeat(300_000),
+            "名".repeat(1000),
+            "文".repeat(100_000)
+        ));
+        let item = &parse_feed(xml.as_bytes(), None, &options()).unwrap().items[0];
+        assert_eq!(item.title.chars().count(), MAX_TITLE_CHARS);
+        assert!(item.title.ends_with("长…"));
+        assert_eq!(
+            item.author.as_ref().unwrap().chars().count(),
+            MAX_AUTHOR_CHARS
+        );
+        let summary = item.summary.as_ref().unwrap();
+        assert!(summary.len() <= MAX_SUMMARY_BYTES && summary.len() > MAX_SUMMARY_BYTES - 3);
+        let guid = item.guid.as_ref().unwrap();
+        assert!(
+            guid.starts_with("sha256:") && guid.len() == 7 + 64,
+            "{guid}"
+        );
+        assert_eq!(item.link, None);
+        // A guid of the limit's length stays as written; a data: link and an over-long link are dropped too.
+        for (link, expected) in [
+            ("data:text/html,x".to_string(), None),
+            (format!("https://e.cn/{}", "a".repeat(MAX_LINK_BYTES)), None),
+            (
+                "/relative/1.shtml".to_string(),
+                Some("https://www.example.cn/relative/1.shtml"),
+            ),
+        ] {
+            let xml = one_item_feed(&format!(
+                "<title>x</title><guid>{}</guid><link>{link}</link>",
+                &long_guid[1..]
+            ));
+            let item = &parse_feed(xml.as_bytes(), None, &options()).unwrap().items[0];
+            assert_eq!(item.link.as_deref(), expected, "{}", &link[..20]);
+            assert_eq!(item.guid.as_deref(), Some(&long_guid[1..]));
+        }
+    }
+
+    #[test]
+    fn a_feed_with_too_many_items_keeps_the_newest() {
+        let mut xml = String::from("<rss version=\"2.0\"><channel><title>t</title>");
+        // Oldest first, plus undated items at the end (they count as seen now, the newest).
+        for n in 0..MAX_ITEMS_PER_FEED + 5 {
+            let minute = n % 60;
+            let hour = n / 60;
+            xml.push_str(&format!(
+                "<item><title>旧{n}</title><pubDate>2026-01-{:02} {:02}:{minute:02}:00</pubDate></item>",
+                1 + hour / 24,
+                hour % 24
+            ));
+        }
+        xml.push_str("<item><title>无日期甲</title></item><item><title>无日期乙</title></item>");
+        xml.push_str("</channel></rss>");
+        let feed = parse_feed(xml.as_bytes(), None, &options()).unwrap();
+        assert_eq!(feed.items.len(), MAX_ITEMS_PER_FEED);
+        assert_eq!(feed.items_left_out, 7);
+        // Document order is kept; the seven oldest are gone.
+        assert_eq!(feed.items[0].title, "旧7");
+        assert_eq!(feed.items[MAX_ITEMS_PER_FEED - 1].title, "无日期乙");
     }
 }
