@@ -99,7 +99,10 @@ pub enum FetchError {
         /// The status code.
         status: u16,
     },
-    /// A local file could not be read, or the body stream broke.
+    /// The connection broke off while the body was arriving (reset, or closed before the promised length).
+    #[error("connection broke off mid-body: {0}")]
+    Interrupted(String),
+    /// A local file could not be read, or some other transport failure.
     #[error("read failed: {0}")]
     Io(String),
 }
@@ -118,6 +121,7 @@ impl FetchError {
             FetchError::Gone => "gone".into(),
             FetchError::Status { status } if *status >= 500 => "http-5xx".into(),
             FetchError::Status { status } => format!("http-{status}"),
+            FetchError::Interrupted(_) => "interrupted".into(),
             FetchError::Io(_) => "io".into(),
         }
     }
@@ -208,6 +212,7 @@ impl Fetcher {
     /// Builds the client (connection pool, gzip/brotli, redirect limit).
     pub fn new(settings: FetchSettings) -> Result<Fetcher, reqwest::Error> {
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(SpecialUseNames))
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
@@ -231,6 +236,10 @@ impl Fetcher {
             return self.fetch_file(url).await;
         }
         let timeout = self.settings.timeout;
+        // Waiting for the host's turn is not part of the request: with many feeds on one slow host, queued
+        // polls would otherwise time out without ever being sent.
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let _host_permit = self.hosts.acquire(&host).await;
         // The client's timeout covers connect and headers; this one also covers a body that trickles.
         match tokio::time::timeout(timeout, self.fetch_http(url, validators)).await {
             Ok(result) => result,
@@ -239,8 +248,6 @@ impl Fetcher {
     }
 
     async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let _host_permit = self.hosts.acquire(&host).await;
         // Redirects are followed here rather than by reqwest, to tell permanent moves from temporary ones
         // and to name a loop as such.
         let mut current = url.clone();
@@ -314,7 +321,13 @@ impl Fetcher {
         let mut bytes = Vec::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.classify(e))?;
+            let chunk = chunk.map_err(|e| match self.classify(e) {
+                // Headers arrived, so the connection was made: a transport failure now broke the body.
+                FetchError::Io(message) | FetchError::Connect(message) => {
+                    FetchError::Interrupted(message)
+                }
+                other => other,
+            })?;
             if bytes.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });
             }
@@ -374,6 +387,32 @@ impl Fetcher {
         } else {
             FetchError::Io(chain)
         }
+    }
+}
+
+/// Name resolution through the system resolver, except for the special-use names of RFC 6761 §6.4: a name
+/// under `.invalid` fails at once, as the RFC asks, without a query leaving the machine.
+struct SpecialUseNames;
+
+/// A name that never resolves.
+#[derive(Debug, thiserror::Error)]
+#[error("dns error: {0} is under .invalid, which never resolves (RFC 6761)")]
+struct NeverResolves(String);
+
+impl reqwest::dns::Resolve for SpecialUseNames {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        Box::pin(async move {
+            if host == "invalid" || host.ends_with(".invalid") {
+                return Err(
+                    Box::new(NeverResolves(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
+            }
+            // getaddrinfo on the blocking pool, as reqwest's own resolver does.
+            let addresses: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 

@@ -1,15 +1,22 @@
 //! The fault matrix in one daemon: beside two healthy sources, one source per upstream fault (refused
-//! connection, timeout, 500, 502, 429 and 503 with Retry-After, redirect loop, huge body, truncated XML,
-//! billion laughs, external entity, invalid UTF-8, empty 200, HTML instead of a feed). The daemon stays
-//! up, healthy sources keep updating, every faulty one reports its error class and stores nothing, memory
-//! stays bounded, and once the faults clear every source recovers by itself. (An unresolvable host is
-//! left out: resolving it would ask the machine's resolver, and tests only talk to loopback.)
+//! connection, unresolvable `.invalid` host, timeout, a body trickling one byte a second, connection reset
+//! mid-body, 500, 502, 429 and 503 with Retry-After, redirect loop, huge body, gzip bomb, truncated XML,
+//! billion laughs, external entity, invalid UTF-8, wrong declared charset, empty 200, HTML instead of a
+//! feed). The daemon stays up, healthy sources keep updating, every faulty one reports its error class and
+//! stores nothing, memory stays bounded, and once the faults clear every source recovers by itself.
+//!
+//! The `.invalid` name never leaves the machine: the fetcher answers it itself, as RFC 6761 asks. It is the
+//! one fault that cannot clear (the name can never resolve), so it is left out of the recovery round.
 
 mod common;
 
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Canned, FixtureServer, rss, start_daemon_with_poll};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use common::{Canned, FixtureServer, peak_rss_kib, rss, start_daemon_with_poll};
 use regionfeed::ingest::PollOutcome;
 
 fn good_feed(tag: &str, round: usize) -> Canned {
@@ -29,18 +36,11 @@ fn good_feed(tag: &str, round: usize) -> Canned {
     Canned::rss(&rss(tag, &borrowed))
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// (source id, fixture name, expected error class).
 const FAULTS: &[(&str, &str, &str)] = &[
     ("timeout", "timeout.xml", "timeout"),
+    ("trickle", "trickle.xml", "timeout"),
+    ("bomb", "bomb.xml", "too-large"),
     ("err500", "500.xml", "http-5xx"),
     ("err502", "502.xml", "http-5xx"),
     ("err429", "429.xml", "rate-limited"),
@@ -56,6 +56,22 @@ fn install_faults(server: &FixtureServer) {
     server.set(
         "timeout.xml",
         good_feed("timeout", 0).with_delay(Duration::from_secs(3)),
+    );
+    // One byte a second: the whole-request timeout (1 s here) ends it, not the gap between bytes.
+    server.set(
+        "trickle.xml",
+        good_feed("trickle", 0).trickling(Duration::from_secs(1)),
+    );
+    // 64 MiB of zeros in 64 KiB of gzip, against a 300,000-byte cap.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..64 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    server.set(
+        "bomb.xml",
+        Canned::new(200, "application/rss+xml", encoder.finish().unwrap())
+            .with_header("content-encoding", "gzip"),
     );
     server.set("500.xml", Canned::new(500, "text/plain", "boom"));
     server.set("502.xml", Canned::new(502, "text/plain", "bad gateway"));
@@ -102,12 +118,79 @@ fn install_faults(server: &FixtureServer) {
     );
     server.set("xxe.xml", Canned::rss(&xxe));
     server.set("secret.txt", Canned::new(200, "text/plain", "SECRET"));
+    // GBK bytes that both the HTTP header and the XML declaration call UTF-8: read as GB18030, stored right.
+    let gbk = encoding_rs::GBK
+        .encode("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>错标</title><item><title>太原迎来初雪</title><link>https://mislabelled.example.cn/1</link></item></channel></rss>")
+        .0
+        .into_owned();
+    server.set(
+        "mislabelled.xml",
+        Canned::new(200, "application/rss+xml; charset=utf-8", gbk),
+    );
     server.set("badutf8.xml", Canned::new(200, "application/rss+xml; charset=utf-8", {
         let mut body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>bad</title><item><title>".to_vec();
         body.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28]);
         body.extend_from_slice("坏字节</title><link>https://bad.example.cn/1</link></item></channel></rss>".as_bytes());
         body
     }));
+}
+
+/// A raw HTTP server on loopback: while `healthy` holds no body, it answers every request with headers that
+/// promise 10,000 bytes, sends 100, then resets the connection (RST, `SO_LINGER` 0); afterwards it sends
+/// the body in `healthy` whole.
+async fn resetting_server(healthy: Arc<Mutex<Option<Vec<u8>>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let healthy = healthy.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let body = healthy.lock().unwrap().clone();
+                match body {
+                    Some(body) => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        let _ = stream.write_all(&body).await;
+                    }
+                    None => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 10000\r\n\r\n<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>reset</title><item><title>cut")
+                            .await;
+                        let _ = stream.flush().await;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let _ = stream.set_zero_linger();
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}/feed.xml")
+}
+
+/// Serves `canned` at every path of `address` (a port that refused connections until now).
+async fn serve_on(address: std::net::SocketAddr, canned: Canned) {
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let app = axum::Router::new().fallback(move || {
+        let canned = canned.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, canned.content_type)],
+                canned.body,
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
 }
 
 #[tokio::test]
@@ -117,11 +200,13 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     server.set("healthy1.xml", good_feed("healthy1", 0));
     server.set("healthy2.xml", good_feed("healthy2", 0));
     install_faults(&server);
-    // A port nobody listens on: bind, note it, close.
-    let refused = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/feed.xml", listener.local_addr().unwrap())
-    };
+    // A port nobody listens on: bind, note it, close. The recovery round listens on it.
+    let refused_address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let reset_healthy: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+    let reset_url = resetting_server(reset_healthy.clone()).await;
     let mut sources = String::new();
     let mut add = |id: &str, url: String| {
         sources.push_str(&format!(
@@ -130,11 +215,13 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     };
     add("healthy1", server.url("healthy1.xml"));
     add("healthy2", server.url("healthy2.xml"));
-    add("refused", refused);
+    add("refused", format!("http://{refused_address}/feed.xml"));
+    add("dns", "http://feeds.regionfeed.invalid/rss.xml".to_string());
+    add("reset", reset_url);
     for (id, name, _) in FAULTS {
         add(id, server.url(name));
     }
-    for id in ["laughs", "xxe", "badutf8"] {
+    for id in ["laughs", "xxe", "badutf8", "mislabelled"] {
         add(id, server.url(&format!("{id}.xml")));
     }
     let daemon = start_daemon_with_poll(
@@ -145,6 +232,12 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     .await;
     let rss_before = peak_rss_kib();
 
+    // Faults that are not served by the fixture server: (source id, class).
+    let other_faults = [
+        ("refused", "connect"),
+        ("dns", "dns"),
+        ("reset", "interrupted"),
+    ];
     for round in 1..=3 {
         server.set("healthy1.xml", good_feed("healthy1", round));
         server.set("healthy2.xml", good_feed("healthy2", round));
@@ -164,25 +257,36 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
                 outcome(healthy)
             );
         }
-        assert!(
-            matches!(outcome("refused"), PollOutcome::Failed(ref f) if f.class == "connect"),
-            "{:?}",
-            outcome("refused")
-        );
-        for (id, _, class) in FAULTS {
+        let expected = FAULTS
+            .iter()
+            .map(|(id, _, class)| (*id, *class))
+            .chain(other_faults);
+        for (id, class) in expected {
             match outcome(id) {
                 PollOutcome::Failed(failure) => {
-                    assert_eq!(&failure.class, class, "{id}: {}", failure.message)
+                    assert_eq!(failure.class, class, "{id}: {}", failure.message)
                 }
                 other => panic!("{id} round {round}: expected [{class}], got {other:?}"),
             }
         }
     }
     let rss_after = peak_rss_kib();
+    println!("peak RSS {rss_before} KiB after start, {rss_after} KiB after three rounds of faults");
     assert!(
         rss_after < rss_before + 200 * 1024,
         "peak RSS grew from {rss_before} to {rss_after} KiB"
     );
+    // The status of each failing source names its class, as operators see it.
+    let states = daemon.store().source_states().await.unwrap();
+    let class_of = |id: &str| {
+        states
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.error_class.clone())
+    };
+    assert_eq!(class_of("dns").as_deref(), Some("dns"));
+    assert_eq!(class_of("reset").as_deref(), Some("interrupted"));
+    assert_eq!(class_of("trickle").as_deref(), Some("timeout"));
 
     // Nothing stored from a failed response; healthy sources have all their items.
     let items = daemon
@@ -192,9 +296,20 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         .unwrap();
     let from = |id: &str| items.iter().filter(|i| i.source_id == id).count();
     assert_eq!((from("healthy1"), from("healthy2")), (4, 4));
-    for (id, _, _) in FAULTS {
+    for id in FAULTS
+        .iter()
+        .map(|(id, _, _)| *id)
+        .chain(other_faults.iter().map(|(id, _)| *id))
+    {
         assert_eq!(from(id), 0, "{id} stored something");
     }
+    // A mislabelled charset is read right, not stored as mojibake.
+    let mislabelled: Vec<&str> = items
+        .iter()
+        .filter(|i| i.source_id == "mislabelled")
+        .map(|i| i.title.as_str())
+        .collect();
+    assert_eq!(mislabelled, ["太原迎来初雪"]);
     // Hostile markup never expands: no billion laughs, no file contents, no fetch of the external entity.
     for item in &items {
         assert!(!item.title.contains("lollollol"), "{}", item.title);
@@ -210,8 +325,15 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     for (id, name, _) in FAULTS {
         server.set(name, good_feed(id, 0));
     }
+    serve_on(refused_address, good_feed("refused", 0)).await;
+    *reset_healthy.lock().unwrap() = Some(good_feed("reset", 0).body);
+    let recovering: Vec<&str> = FAULTS
+        .iter()
+        .map(|(id, _, _)| *id)
+        .chain(["refused", "reset"])
+        .collect();
     let reports = daemon.poll_all().await;
-    for (id, _, _) in FAULTS {
+    for id in &recovering {
         let report = reports.iter().find(|r| r.source_id == *id).unwrap();
         assert!(
             matches!(report.outcome, PollOutcome::Stored(_)),
@@ -221,7 +343,7 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         assert_eq!(report.consecutive_failures, 0);
     }
     let states = daemon.store().source_states().await.unwrap();
-    for (id, _, _) in FAULTS {
+    for id in &recovering {
         let state = states.iter().find(|s| s.id == *id).unwrap();
         assert_eq!(state.error_class, None, "{id}");
     }

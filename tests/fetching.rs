@@ -247,6 +247,33 @@ async fn per_host_concurrency_never_exceeds_its_limit() {
 }
 
 #[tokio::test]
+async fn waiting_for_a_busy_host_does_not_count_against_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    // Each answer takes 1.2 s of a 2 s timeout; with one request to the host at a time, the third
+    // starts 2.4 s after the first was sent.
+    let mut tables = Vec::new();
+    for n in 0..3 {
+        let name = format!("queued{n}.xml");
+        server.set(
+            &name,
+            Canned::rss(&one_item_feed(&format!("排队{n}")))
+                .with_delay(Duration::from_millis(1200)),
+        );
+        tables.push((["a", "b", "c"][n], server.url(&name), "shanxi"));
+    }
+    let daemon = start_daemon_with_poll(
+        dir.path(),
+        "host_concurrency = 1\nhost_spacing_ms = 0\nrequest_timeout_secs = 2",
+        &source_tables(&tables),
+    )
+    .await;
+    let reports = daemon.poll_all().await;
+    assert!(reports.iter().all(|r| !r.failed()), "{reports:?}");
+    assert_eq!(server.max_in_flight(), 1);
+}
+
+#[tokio::test]
 async fn requests_to_one_host_are_spaced() {
     let dir = tempfile::tempdir().unwrap();
     let server = FixtureServer::start().await;

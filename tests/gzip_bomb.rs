@@ -5,17 +5,8 @@ mod common;
 
 use std::io::Write;
 
-use common::{Canned, FixtureServer, source_tables, start_daemon_with_poll};
+use common::{Canned, FixtureServer, peak_rss_kib, source_tables, start_daemon_with_poll};
 use regionfeed::ingest::PollOutcome;
-
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 #[tokio::test]
 async fn gzip_bomb_is_cut_off_with_bounded_memory() {

@@ -6,18 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Canned, FixtureServer, get, source_tables, start_daemon};
+use common::{Canned, FixtureServer, get, peak_rss_kib, source_tables, start_daemon};
 use regionfeed::ingest::PollOutcome;
 use regionfeed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn rss_with_items(items: &str) -> Canned {
     Canned::rss(&format!(

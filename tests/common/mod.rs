@@ -25,6 +25,8 @@ pub struct Canned {
     pub headers: Vec<(&'static str, String)>,
     /// How long to wait before answering.
     pub delay: std::time::Duration,
+    /// When set, the body is sent one byte at a time, this long apart.
+    pub trickle: Option<std::time::Duration>,
 }
 
 impl Canned {
@@ -35,6 +37,7 @@ impl Canned {
             body: body.into(),
             headers: Vec::new(),
             delay: std::time::Duration::ZERO,
+            trickle: None,
         }
     }
 
@@ -53,6 +56,12 @@ impl Canned {
 
     pub fn with_delay(mut self, delay: std::time::Duration) -> Canned {
         self.delay = delay;
+        self
+    }
+
+    /// Sends the body one byte every `interval` (headers at once).
+    pub fn trickling(mut self, interval: std::time::Duration) -> Canned {
+        self.trickle = Some(interval);
         self
     }
 }
@@ -158,10 +167,26 @@ async fn serve_fixture(
             if etag.is_some() && etag == if_none_match {
                 StatusCode::NOT_MODIFIED.into_response()
             } else {
+                let body = match canned.trickle {
+                    None => axum::body::Body::from(canned.body),
+                    Some(interval) => {
+                        let bytes = canned.body;
+                        axum::body::Body::from_stream(futures_util::stream::unfold(
+                            0,
+                            move |sent| {
+                                let next = bytes.get(sent).copied();
+                                async move {
+                                    tokio::time::sleep(interval).await;
+                                    next.map(|byte| (Ok::<_, std::io::Error>(vec![byte]), sent + 1))
+                                }
+                            },
+                        ))
+                    }
+                };
                 let mut response = (
                     StatusCode::from_u16(canned.status).unwrap(),
                     [(header::CONTENT_TYPE, canned.content_type)],
-                    canned.body,
+                    body,
                 )
                     .into_response();
                 for (name, value) in canned.headers {
@@ -174,6 +199,16 @@ async fn serve_fixture(
     };
     server.in_flight.lock().unwrap().0 -= 1;
     response
+}
+
+/// The peak resident memory of this test process so far (VmHWM), in KiB.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// An RSS 2.0 document with items `(guid, link, title, pubDate)`; empty guid or link means none.
