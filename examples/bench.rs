@@ -1,4 +1,4 @@
-//! The benchmark harness: `cargo run --release --example bench -- [ingest|poll-cycle|all]`.
+//! The benchmark harness: `cargo run --release --example bench -- [ingest|poll-cycle|serve|scale|soak|all]`.
 //!
 //! Every figure is printed beside a baseline measured in the same run, as a ratio, with the median and the
 //! spread (min–max) of several runs, plus peak RSS. Data is synthetic Chinese news generated here; the only
@@ -58,18 +58,23 @@ fn main() -> anyhow::Result<()> {
     }
     match args.first().map(String::as_str) {
         Some("serve-feeds") => serve_feeds(args[1].parse()?, args[2].parse()?),
+        Some("serve-changing-feeds") => serve_changing_feeds(args[1].parse()?, args[2].parse()?),
         Some("ingest") => ingest_scenario(),
         Some("poll-cycle") => poll_cycle_scenario(),
         Some("serve") => serve_scenario(),
         Some("scale") => scale_scenario(),
+        Some("soak") => soak_scenario(),
         None | Some("all") => {
             ingest_scenario()?;
             poll_cycle_scenario()?;
             serve_scenario()?;
-            scale_scenario()
+            scale_scenario()?;
+            soak_scenario()
         }
         Some(other) => {
-            anyhow::bail!("unknown scenario {other:?}; use ingest, poll-cycle, serve, scale or all")
+            anyhow::bail!(
+                "unknown scenario {other:?}; use ingest, poll-cycle, serve, scale, soak or all"
+            )
         }
     }
 }
@@ -186,6 +191,29 @@ fn cpu_seconds() -> f64 {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// The release binary beside this harness (`target/release/regionfeed`).
+fn release_binary() -> anyhow::Result<std::path::PathBuf> {
+    std::env::current_exe()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|release| release.join("regionfeed"))
+        .filter(|path| path.exists())
+        .ok_or_else(|| {
+            anyhow::anyhow!("build the binary first: cargo build --release (bench/run.sh does)")
+        })
+}
+
+/// A memory figure of another process from `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in MiB.
+fn process_memory_mib(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(f64::NAN)
 }
 
 fn peak_rss_mib() -> f64 {
@@ -839,14 +867,7 @@ fn scale_scenario() -> anyhow::Result<()> {
     println!(
         "== scale: {n_sources} sources, {total} items; the release binary started on that database"
     );
-    let binary = std::env::current_exe()?
-        .parent()
-        .and_then(|examples| examples.parent())
-        .map(|release| release.join("regionfeed"))
-        .filter(|path| path.exists())
-        .ok_or_else(|| {
-            anyhow::anyhow!("build the binary first: cargo build --release (bench/run.sh does)")
-        })?;
+    let binary = release_binary()?;
     let dir = tempfile::tempdir()?;
     let database = dir.path().join("scale.db");
     let runtime = tokio::runtime::Runtime::new()?;
@@ -1005,13 +1026,7 @@ fn scale_scenario() -> anyhow::Result<()> {
             }
             anyhow::Ok(())
         })?;
-        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()))?;
-        let rss = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kib| kib / 1024.0)
-            .unwrap_or(f64::NAN);
+        let rss = process_memory_mib(child.id(), "VmHWM");
         println!(
             "  startup to /readyz 200: {:.0} ms    raw SQLite open + count(*): {:.1} ms    ratio {:.0}×    (goal ≤ 1 s)",
             startup * 1e3,
@@ -1043,4 +1058,372 @@ fn scale_scenario() -> anyhow::Result<()> {
         .status();
     let _ = child.wait();
     result
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenario 6: soak — the release binary polling many changing feeds while readers ask for region feeds
+
+/// Feeds that grow: feed `i` carries `10 + g` items, where its generation `g` goes up by one every five
+/// `period_secs`, staggered so that a fifth of the feeds publish an item in each period.
+struct ChangingFeeds {
+    started: Instant,
+    period_secs: u64,
+}
+
+impl ChangingFeeds {
+    fn generation(&self, feed_index: usize) -> u64 {
+        (self.started.elapsed().as_secs() / self.period_secs + (feed_index % 5) as u64) / 5
+    }
+}
+
+fn serve_changing_feeds(n_feeds: usize, period_secs: u64) -> anyhow::Result<()> {
+    let state = Arc::new(ChangingFeeds {
+        started: Instant::now(),
+        period_secs,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = axum::Router::new()
+            .route(
+                "/feed/{file}",
+                axum::routing::get(
+                    move |State(feeds): State<Arc<ChangingFeeds>>,
+                          Path(file): Path<String>,
+                          headers: HeaderMap| async move {
+                        let Some(index) = file
+                            .strip_suffix(".xml")
+                            .and_then(|n| n.parse::<usize>().ok())
+                            .filter(|index| *index < n_feeds)
+                        else {
+                            return StatusCode::NOT_FOUND.into_response();
+                        };
+                        let generation = feeds.generation(index);
+                        let etag = format!("\"v{index}-{generation}\"");
+                        if headers
+                            .get(header::IF_NONE_MATCH)
+                            .and_then(|v| v.to_str().ok())
+                            == Some(etag.as_str())
+                        {
+                            return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)])
+                                .into_response();
+                        }
+                        let body = synthetic_feed(index, 10 + generation as usize, 11);
+                        (
+                            [
+                                (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+                                (header::ETAG, etag),
+                            ],
+                            body,
+                        )
+                            .into_response()
+                    },
+                ),
+            )
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        axum::serve(listener, app).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// What a stretch of steady feed requests saw.
+#[derive(Default)]
+struct LoadResult {
+    /// Seconds per answered request (200 or 304).
+    latencies: Vec<f64>,
+    not_modified: usize,
+    errors: Vec<String>,
+}
+
+impl LoadResult {
+    fn percentile(&self, fraction: f64) -> f64 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        sorted
+            .get(((sorted.len() as f64 * fraction) as usize).min(sorted.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// Requests region feeds at `rate` per second for `seconds`, open loop (a slow answer does not slow the
+/// next request down): every region in turn, RSS/Atom/JSON in turn, every third request conditional on
+/// the ETag last seen for its URL, as a feed reader sends it. `sample` is called about every 5 s.
+async fn steady_feed_requests(
+    base: &str,
+    rate: u64,
+    seconds: u64,
+    mut sample: impl FnMut(f64),
+) -> LoadResult {
+    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS
+        .iter()
+        .map(|r| r.slug)
+        .collect();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a client");
+    let etags: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>> = Arc::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let started = Instant::now();
+    let mut next_sample = 0.0;
+    let mut n = 0usize;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tick.tick().await;
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed >= next_sample {
+            sample(elapsed);
+            next_sample += 5.0;
+        }
+        let format = ["xml", "atom", "json"][(n / slugs.len()) % 3];
+        let url = format!("{base}/feeds/{}.{format}", slugs[n % slugs.len()]);
+        let conditional = n % 3 == 2;
+        let (client, etags) = (client.clone(), etags.clone());
+        tasks.spawn(async move {
+            let mut request = client.get(&url).header("accept-encoding", "gzip");
+            if conditional && let Some(etag) = etags.lock().unwrap().get(&url) {
+                request = request.header("if-none-match", etag.clone());
+            }
+            let start = Instant::now();
+            let answer = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if let Some(etag) = response.headers().get("etag").and_then(|v| v.to_str().ok())
+                    {
+                        etags.lock().unwrap().insert(url.clone(), etag.to_string());
+                    }
+                    match response.bytes().await {
+                        Ok(_) if status == 200 || status == 304 => Ok(status),
+                        Ok(_) => Err(format!("{url}: HTTP {status}")),
+                        Err(error) => Err(format!("{url}: {error}")),
+                    }
+                }
+                Err(error) => Err(format!("{url}: {error}")),
+            };
+            (answer, start.elapsed().as_secs_f64())
+        });
+        n += 1;
+    }
+    let mut result = LoadResult::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((Ok(status), seconds)) => {
+                result.latencies.push(seconds);
+                result.not_modified += usize::from(status == 304);
+            }
+            Ok((Err(error), _)) => result.errors.push(error),
+            Err(error) => result.errors.push(format!("request task: {error}")),
+        }
+    }
+    result
+}
+
+/// Least-squares slope of `(seconds, MiB)` samples, in MiB per minute.
+fn slope_mib_per_minute(samples: &[(f64, f64)]) -> f64 {
+    let n = samples.len() as f64;
+    let mean_x = samples.iter().map(|s| s.0).sum::<f64>() / n;
+    let mean_y = samples.iter().map(|s| s.1).sum::<f64>() / n;
+    let covariance: f64 = samples
+        .iter()
+        .map(|s| (s.0 - mean_x) * (s.1 - mean_y))
+        .sum();
+    let variance: f64 = samples.iter().map(|s| (s.0 - mean_x).powi(2)).sum();
+    covariance / variance * 60.0
+}
+
+fn soak_scenario() -> anyhow::Result<()> {
+    let n_sources = size(500, 40);
+    let seconds: u64 = std::env::var("BENCH_SOAK_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(size(300, 20) as u64);
+    let baseline_seconds = size(30, 5) as u64;
+    let rate = size(20, 10) as u64;
+    // Every minute, as the issue asks; every 5 s for the smoke test.
+    let (schedule, period) = if quick() {
+        ("*/5 * * * * *", 5)
+    } else {
+        ("* * * * *", 60)
+    };
+    println!(
+        "== soak: release binary, {n_sources} sources polled every {period} s (a fifth publish an item each period), {rate} region-feed requests/s for {seconds} s"
+    );
+    let binary = release_binary()?;
+    let mut server = Command::new(std::env::current_exe()?)
+        .args([
+            "serve-changing-feeds",
+            &n_sources.to_string(),
+            &period.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
+    let feeds_address = line.trim().to_string();
+
+    let dir = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS
+        .iter()
+        .map(|r| r.slug)
+        .collect();
+    // One loopback host stands in for many news sites: per-host limits off.
+    let config_text = |schedule: &str| {
+        let mut config = format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"soak.db\"\n\
+             [poll]\nschedule = \"{schedule}\"\nhost_concurrency = 16\nhost_spacing_ms = 0\n\
+             [log]\nlevel = \"warn\"\n\n"
+        );
+        for source in 0..n_sources {
+            config.push_str(&format!(
+                "[[source]]\nid = \"s{source}\"\nurl = \"http://{feeds_address}/feed/{source}.xml\"\nregion = \"{}\"\n\n",
+                slugs[source % slugs.len()]
+            ));
+        }
+        config
+    };
+    let config_path = dir.path().join("soak.toml");
+    std::fs::write(&config_path, config_text(schedule))?;
+    let mut daemon = Command::new(&binary)
+        .args(["run", "--config"])
+        .arg(&config_path)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let pid = daemon.id();
+    let base = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Runtime::new()?;
+    let result = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            anyhow::ensure!(Instant::now() < deadline, "the daemon did not become ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut memory: Vec<(f64, f64)> = Vec::new();
+        let soak = steady_feed_requests(&base, rate, seconds, |at| {
+            memory.push((at, process_memory_mib(pid, "VmRSS")));
+        })
+        .await;
+        memory.push((seconds as f64, process_memory_mib(pid, "VmRSS")));
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await?
+            .text()
+            .await?;
+
+        // Baseline, same daemon and data: polling switched off by a reload, the same requests.
+        std::fs::write(&config_path, config_text("0 0 1 1 *"))?;
+        Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let idle = steady_feed_requests(&base, rate, baseline_seconds, |_| {}).await;
+        anyhow::Ok((soak, idle, memory, metrics))
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let exit = daemon.wait()?;
+    let _ = server.kill();
+    let _ = server.wait();
+    let (soak, idle, memory, metrics) = result?;
+
+    let mut polls: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for line in metrics
+        .lines()
+        .filter(|l| l.starts_with("regionfeed_polls_total{"))
+    {
+        let outcome = line
+            .split("outcome=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("?");
+        let value: f64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        *polls.entry(outcome.to_string()).or_default() += value;
+    }
+    let new_items = metrics
+        .lines()
+        .find(|l| l.starts_with("regionfeed_items_total{kind=\"new\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or("?");
+    println!(
+        "  polls by outcome: {}; new items stored: {new_items}",
+        polls
+            .iter()
+            .map(|(outcome, n)| format!("{outcome} {n:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (label, load) in [("soak (polling)", &soak), ("baseline (idle)", &idle)] {
+        println!(
+            "  {label:<16} {} requests answered ({} were 304), {} errors; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            load.latencies.len(),
+            load.not_modified,
+            load.errors.len(),
+            load.percentile(0.5) * 1e3,
+            load.percentile(0.99) * 1e3,
+            load.percentile(1.0) * 1e3
+        );
+        for error in load.errors.iter().take(5) {
+            println!("    error: {error}");
+        }
+    }
+    println!(
+        "  ratio p99 soak ÷ idle: {:.2}×",
+        soak.percentile(0.99) / idle.percentile(0.99)
+    );
+    // Memory after the first poll cycle (warm-up) against the end, and the trend in between.
+    let warm: Vec<(f64, f64)> = memory
+        .iter()
+        .copied()
+        .filter(|(at, _)| *at >= (period as f64 + 10.0).min(seconds as f64 / 2.0))
+        .collect();
+    println!(
+        "  daemon RSS: {:.1} MiB at start, {:.1} MiB after the first cycle, {:.1} MiB at the end, peak {:.1} MiB; trend after warm-up {:+.2} MiB/min over {} samples",
+        memory.first().map_or(f64::NAN, |m| m.1),
+        warm.first().map_or(f64::NAN, |m| m.1),
+        memory.last().map_or(f64::NAN, |m| m.1),
+        memory.iter().map(|m| m.1).fold(0.0, f64::max),
+        if warm.len() > 2 {
+            slope_mib_per_minute(&warm)
+        } else {
+            f64::NAN
+        },
+        warm.len()
+    );
+    println!(
+        "  RSS samples (s, MiB): {}",
+        memory
+            .iter()
+            .map(|(at, mib)| format!("{at:.0}:{mib:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    anyhow::ensure!(exit.success(), "the daemon exited with {exit}");
+    anyhow::ensure!(
+        soak.errors.is_empty() && idle.errors.is_empty(),
+        "requests failed during the soak"
+    );
+    Ok(())
 }
