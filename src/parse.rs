@@ -149,16 +149,27 @@ pub fn parse_feed(
         .id_generator(|_links, _title, _uri| String::new())
         .timestamp_parser(move |text| parse_date(text, timezone))
         .build();
-    let feed =
-        parser.parse(decoded.text.as_bytes()).map_err(|error| {
-            match classify_parse_error(&decoded.text, error) {
-                ParseError::Invalid(message) if decoded.had_errors => ParseError::Encoding {
-                    encoding: decoded.encoding.name(),
-                    message,
-                },
-                other => other,
-            }
-        })?;
+    // A document with thousands of surplus entries is cut before feed-rs builds its model of every one
+    // (about 2 KB of memory per entry). Should the cut document not parse, the whole one is tried.
+    let cut = cut_surplus_entries(&decoded.text, MAX_ITEMS_PER_FEED);
+    let (feed, entries_cut) = match cut
+        .as_ref()
+        .and_then(|(text, n)| parser.parse(text.as_bytes()).ok().map(|feed| (feed, *n)))
+    {
+        Some(parsed) => parsed,
+        None => (
+            parser.parse(decoded.text.as_bytes()).map_err(|error| {
+                match classify_parse_error(&decoded.text, error) {
+                    ParseError::Invalid(message) if decoded.had_errors => ParseError::Encoding {
+                        encoding: decoded.encoding.name(),
+                        message,
+                    },
+                    other => other,
+                }
+            })?,
+            0,
+        ),
+    };
 
     let feed_link = feed
         .links
@@ -170,7 +181,7 @@ pub fn parse_feed(
         .into_iter()
         .map(|entry| normalise_entry(entry, options))
         .collect();
-    let items_left_out = keep_newest(&mut items, MAX_ITEMS_PER_FEED);
+    let items_left_out = entries_cut + keep_newest(&mut items, MAX_ITEMS_PER_FEED);
     Ok(ParsedFeed {
         title: feed
             .title
@@ -179,6 +190,40 @@ pub fn parse_feed(
         items,
         items_left_out,
     })
+}
+
+/// `text` without the entries between its first `keep` and its last `keep` (RSS `<item>` or Atom
+/// `<entry>`, whichever closes more often), and how many were taken out; `None` when there are at most
+/// `2 × keep`. Keeping both ends keeps the newest whichever order the feed lists them in. A plain text
+/// scan: entries are siblings, so the cut runs from the end of one to the start of another.
+fn cut_surplus_entries(text: &str, keep: usize) -> Option<(String, usize)> {
+    let (open, close) = ["item", "entry"]
+        .iter()
+        .map(|name| (format!("<{name}"), format!("</{name}>")))
+        .max_by_key(|(_, close)| text.matches(close.as_str()).count())?;
+    let closes: Vec<usize> = text
+        .match_indices(close.as_str())
+        .map(|(at, _)| at + close.len())
+        .collect();
+    if closes.len() <= 2 * keep || keep == 0 {
+        return None;
+    }
+    let head_end = closes[keep - 1];
+    let tail_from = closes[closes.len() - keep - 1];
+    // The first start tag after the last dropped entry (`<item>` or `<item attr…>`, not `<items>`).
+    let tail_start = text[tail_from..]
+        .match_indices(open.as_str())
+        .map(|(at, _)| tail_from + at)
+        .find(|&at| {
+            text[at + open.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == '>' || c == '/' || c.is_whitespace())
+        })?;
+    let mut cut = String::with_capacity(head_end + text.len() - tail_start);
+    cut.push_str(&text[..head_end]);
+    cut.push_str(&text[tail_start..]);
+    Some((cut, closes.len() - 2 * keep))
 }
 
 /// Keeps the `max` newest of `items` (document order among equal times, and in the result); returns how
@@ -536,5 +581,62 @@ mod tests {
         // Document order is kept; the seven oldest are gone.
         assert_eq!(feed.items[0].title, "旧7");
         assert_eq!(feed.items[MAX_ITEMS_PER_FEED - 1].title, "无日期乙");
+    }
+
+    #[test]
+    fn surplus_entries_are_cut_between_both_ends() {
+        let rss = "<rss><channel><items>x</items><item>1</item>\n<item a=\"b\">2</item><item>3</item><!-- c --><item>4</item><item>5</item></channel></rss>";
+        assert_eq!(
+            cut_surplus_entries(rss, 2),
+            Some((
+                "<rss><channel><items>x</items><item>1</item>\n<item a=\"b\">2</item><item>4</item><item>5</item></channel></rss>".to_string(),
+                1
+            ))
+        );
+        assert_eq!(cut_surplus_entries(rss, 3), None);
+        let atom = "<feed><entry>a</entry><entry>b</entry><entry>c</entry><entry>d</entry><entry>e</entry><entry>f</entry></feed>";
+        assert_eq!(
+            cut_surplus_entries(atom, 1),
+            Some((
+                "<feed><entry>a</entry><entry>f</entry></feed>".to_string(),
+                4
+            ))
+        );
+    }
+
+    #[test]
+    fn a_huge_feed_keeps_the_newest_in_either_order() {
+        let n = 2 * MAX_ITEMS_PER_FEED + 500;
+        let item = |k: usize| {
+            format!(
+                "<entry><id>{k}</id><title>条目{k}</title><updated>2026-01-01T00:00:00Z</updated><published>{}</published></entry>",
+                (chrono::DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap()
+                    + chrono::Duration::seconds(k as i64))
+                .to_rfc3339()
+            )
+        };
+        for newest_first in [false, true] {
+            let mut order: Vec<usize> = (0..n).collect();
+            if newest_first {
+                order.reverse();
+            }
+            let atom = format!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><id>x</id>{}</feed>",
+                order.iter().map(|&k| item(k)).collect::<String>()
+            );
+            let feed = parse_feed(atom.as_bytes(), None, &options()).unwrap();
+            assert_eq!(feed.items.len(), MAX_ITEMS_PER_FEED);
+            assert_eq!(feed.items_left_out, n - MAX_ITEMS_PER_FEED);
+            let oldest_kept = feed
+                .items
+                .iter()
+                .map(|i| i.guid.clone().unwrap().parse::<usize>().unwrap())
+                .min();
+            assert_eq!(
+                oldest_kept,
+                Some(n - MAX_ITEMS_PER_FEED),
+                "newest first: {newest_first}"
+            );
+        }
     }
 }

@@ -115,10 +115,10 @@ async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
         );
     }
     println!("peak RSS {before} KiB before the poll, {after} KiB after");
-    // Parsing 10 MB of items costs about 200 MB at its peak (feed-rs keeps every entry); bounded by the body
-    // cap and by one parse per CPU.
+    // The body (10 MB) is held by the fixture server, the fetcher and the decoder; the surplus entries are
+    // cut before feed-rs models them (≈ 2 KB each: 200 MB for all 100,000).
     assert!(
-        after < before + 400 * 1024,
+        after < before + 128 * 1024,
         "peak RSS grew from {before} to {after} KiB"
     );
 
