@@ -17,7 +17,7 @@ use crate::config::{self, Config, RetentionConfig};
 use crate::fetch::{FetchSettings, Fetcher};
 use crate::ingest::{Ingestor, PollReport};
 use crate::publish::{PublishState, router};
-use crate::scheduler::{Heartbeat, run_heartbeat, spawn_source_loops};
+use crate::scheduler::{Heartbeat, PollNow, run_heartbeat, spawn_source_loops};
 use crate::store::Store;
 
 /// How long in-flight polls may take to finish after a stop is asked for.
@@ -37,6 +37,8 @@ pub struct Daemon {
     retention_settings: watch::Sender<RetentionConfig>,
     retention: Option<JoinHandle<()>>,
     heartbeat: Option<Arc<Heartbeat>>,
+    /// Wakes a source's loop for an operator's refresh; shared with the HTTP side.
+    poll_now: Arc<PollNow>,
 }
 
 /// The polling loops of the current config, and those of earlier configs still finishing a poll.
@@ -108,12 +110,14 @@ pub async fn start(
         }
         Polling::OnDemand => None,
     };
+    let poll_now = Arc::new(PollNow::default());
     let publish_state = Arc::new(PublishState::new(
         store.clone(),
         &config.server,
         config.sources.clone(),
         ingestor.metrics(),
         heartbeat.clone(),
+        poll_now.clone(),
     ));
     let app = router(publish_state.clone());
     let (retention_settings, retention_watch) = watch::channel(config.retention);
@@ -140,6 +144,7 @@ pub async fn start(
             ingestor.clone(),
             config.poll.startup_spread,
             loops_stopped,
+            &poll_now,
         ),
         Polling::OnDemand => Vec::new(),
     };
@@ -166,6 +171,7 @@ pub async fn start(
         retention_settings,
         retention,
         heartbeat,
+        poll_now,
     })
 }
 
@@ -279,6 +285,7 @@ impl Daemon {
                 self.ingestor.clone(),
                 new.poll.startup_spread,
                 stopped,
+                &self.poll_now,
             );
             loops.stop = stop;
         }

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub metrics: MetricsAccess,
     /// Connection cap, header deadline and size.
     pub limits: crate::server::ServerLimits,
+    /// Bearer token for the endpoints that change state (`POST /sources/{id}/refresh`); `None`: they are
+    /// off.
+    pub admin_token: Option<String>,
 }
 
 /// `[server] metrics`: who may read `/metrics`.
@@ -176,6 +179,8 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_SCHEDULE: &str = "*/10 * * * *";
 const DEFAULT_DATABASE: &str = "regionfeed.db";
 const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
+/// Shortest `[server] admin_token` accepted.
+const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +222,7 @@ struct RawServer {
     metrics: Option<Spanned<String>>,
     max_connections: Option<Spanned<usize>>,
     header_timeout_secs: Option<Spanned<u64>>,
+    admin_token: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -363,6 +369,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             limits.header_timeout = Duration::from_secs(*secs.get_ref());
         }
     }
+    let admin_token = raw.server.admin_token.as_ref().and_then(|token| {
+        let text = token.get_ref();
+        if text.chars().count() < MIN_ADMIN_TOKEN_CHARS
+            || !text.chars().all(|c| c.is_ascii_graphic())
+        {
+            report(
+                Some(token.span()),
+                format!(
+                    "[server] admin_token must be at least {MIN_ADMIN_TOKEN_CHARS} printable ASCII characters without spaces (e.g. the output of `openssl rand -hex 24`)"
+                ),
+            );
+            None
+        } else {
+            Some(text.clone())
+        }
+    });
 
     let mut parsed_schedules: std::collections::HashMap<String, CronSchedule> =
         std::collections::HashMap::new();
@@ -612,6 +634,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             public_url,
             metrics,
             limits,
+            admin_token,
         },
         storage: StorageConfig { database },
         poll,
@@ -903,6 +926,26 @@ region = "national"
         assert_eq!(config.server.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.poll.schedule.expression(), DEFAULT_SCHEDULE);
         assert!(config.sources.is_empty());
+    }
+
+    #[test]
+    fn admin_token_is_off_by_default_and_must_be_long() {
+        assert_eq!(load_text("").unwrap().server.admin_token, None);
+        let config = load_text("[server]\nadmin_token = \"0123456789abcdef01\"\n").unwrap();
+        assert_eq!(
+            config.server.admin_token.as_deref(),
+            Some("0123456789abcdef01")
+        );
+        check_rejected(
+            "[server]\nadmin_token = \"secret\"\n",
+            2,
+            &["admin_token", "at least 16"],
+        );
+        check_rejected(
+            "[server]\nadmin_token = \"0123456789 abcdef01\"\n",
+            2,
+            &["admin_token", "without spaces"],
+        );
     }
 
     #[test]

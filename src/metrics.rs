@@ -172,6 +172,7 @@ pub fn route_of(path: &str) -> &'static str {
         "/readyz" => "/readyz",
         "/metrics" => "/metrics",
         _ if path.starts_with("/feeds/") => "/feeds/:file",
+        _ if path.starts_with("/sources/") && path.ends_with("/refresh") => "/sources/:id/refresh",
         _ => "other",
     }
 }

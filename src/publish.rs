@@ -3,7 +3,8 @@
 //!
 //! Routes: `GET /feeds/{selector}.{xml|rss|atom|json}` (selector: a region slug, several joined by `+`,
 //! `all` or `national`; filters in the query, see [`query`]); `GET /regions`; `GET /sources` (health by
-//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index). Feed bodies are rendered once per data
+//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index); `POST /sources/{id}/refresh` (polls a
+//! source now; needs `[server] admin_token`, off without it). Feed bodies are rendered once per data
 //! change and query ([`cache`]), served precompressed, and conditional requests are answered from the
 //! in-memory data version without reading items. Errors map to status codes in one place, [`AppError`].
 
@@ -19,7 +20,7 @@ use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ use crate::publish::cache::{Answer, AnswerIndex, RenderCache, RenderedBody};
 use crate::publish::query::{Cursor, FeedRequest, Format, parse_feed_request};
 use crate::publish::render::{FeedDocument, render};
 use crate::regions::{self, NATIONAL, REGIONS};
-use crate::scheduler::Heartbeat;
+use crate::scheduler::{Heartbeat, PollNow};
 use crate::store::{ItemQuery, Selection, Store};
 
 /// Rows read at most while filtering one page.
@@ -50,12 +51,17 @@ pub struct PublishState {
     metrics: Arc<Metrics>,
     /// The scheduler's heartbeat; `None` when sources are polled on demand only (no scheduler).
     heartbeat: Option<Arc<Heartbeat>>,
+    /// Wakes a source's polling loop (`POST /sources/{id}/refresh`).
+    poll_now: Arc<PollNow>,
 }
 
 /// The parts of the config the HTTP side uses.
 pub struct PublishSettings {
     public_url: Option<String>,
     metrics_access: MetricsAccess,
+    /// SHA-256 of `[server] admin_token`: compared digest to digest, so the comparison's time says
+    /// nothing about the token.
+    admin_token_digest: Option<[u8; 32]>,
     sources: Arc<Vec<SourceConfig>>,
     /// Shortest polling interval of the sources behind each region slug, `national` and `all`.
     cadence: HashMap<String, u64>,
@@ -90,6 +96,10 @@ impl PublishSettings {
         PublishSettings {
             public_url: server.public_url.clone(),
             metrics_access: server.metrics,
+            admin_token_digest: server
+                .admin_token
+                .as_ref()
+                .map(|token| Sha256::digest(token.as_bytes()).into()),
             sources: Arc::new(sources),
             cadence,
             config_titles,
@@ -114,13 +124,14 @@ impl PublishSettings {
 impl PublishState {
     /// State for `sources` read from `store`, with `server`'s settings (`public_url`, if any, is the base
     /// of self links). `metrics` is what `/metrics` shows and where requests are counted; `heartbeat` is the
-    /// scheduler's, for `/readyz` (`None` when nothing is scheduled).
+    /// scheduler's, for `/readyz` (`None` when nothing is scheduled); `poll_now` reaches the source loops.
     pub fn new(
         store: Store,
         server: &ServerConfig,
         sources: Vec<SourceConfig>,
         metrics: Arc<Metrics>,
         heartbeat: Option<Arc<Heartbeat>>,
+        poll_now: Arc<PollNow>,
     ) -> PublishState {
         PublishState {
             store,
@@ -129,6 +140,7 @@ impl PublishState {
             answers: AnswerIndex::default(),
             metrics,
             heartbeat,
+            poll_now,
         }
     }
 
@@ -164,6 +176,7 @@ pub fn router(state: Arc<PublishState>) -> Router {
         .route("/feeds/{file}", get(feed))
         .route("/regions", get(region_list))
         .route("/sources", get(source_list))
+        .route("/sources/{id}/refresh", post(refresh_source))
         .route("/opml", get(opml))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -347,6 +360,64 @@ async fn source_list(
 ) -> Result<Json<Vec<RegionHealth>>, AppError> {
     let states = state.store.source_states().await?;
     Ok(Json(health::report(&state.settings().sources, &states)))
+}
+
+/// `POST /sources/{id}/refresh` with `Authorization: Bearer <admin_token>`: wakes the source's polling loop
+/// (also out of a backoff) and answers 202; the outcome shows in `/sources` once the poll is done.
+async fn refresh_source(
+    State(state): State<Arc<PublishState>>,
+    Path(source_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let settings = state.settings();
+    let Some(expected) = settings.admin_token_digest else {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "refresh is off: set [server] admin_token in the config to use it",
+        );
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| <[u8; 32]>::from(Sha256::digest(token.trim().as_bytes())));
+    if given != Some(expected) {
+        let mut response = plain(
+            StatusCode::UNAUTHORIZED,
+            "send the admin token: Authorization: Bearer <[server] admin_token>",
+        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    if !settings.sources.iter().any(|source| source.id == source_id) {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "no such source; the configured sources are listed at /sources",
+        );
+    }
+    if !state.poll_now.request(&source_id) {
+        return plain(
+            StatusCode::CONFLICT,
+            "this source is not being polled (disabled, or it answered 410 Gone)",
+        );
+    }
+    tracing::info!(source = %source_id, "refresh asked for over HTTP");
+    (
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "source": source_id, "refresh": "queued" })),
+    )
+        .into_response()
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
 }
 
 /// A resolved `{selector}` of a feed URL.

@@ -2,9 +2,10 @@
 //!
 //! The timing rules are pure functions of `now`; `spawn_source_loops` runs one task per enabled source, so a
 //! source is never polled twice at once by the scheduler (the ingest layer also locks per source, for polls
-//! asked for from elsewhere), and every task ends when the shutdown signal flips.
+//! asked for from elsewhere), and every task ends when the shutdown signal flips. [`PollNow`] lets an
+//! operator's refresh wake a source's task early; the task then plans its next poll as after any other.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
@@ -252,16 +253,78 @@ impl Clock {
     }
 }
 
+/// "Poll this source now" signals, one per source id, shared by the source loops (which listen) and the
+/// HTTP refresh endpoint (which asks). A request while the source is being polled is remembered: the loop
+/// polls again right after.
+#[derive(Default)]
+pub struct PollNow {
+    /// Per source id: the signal, and how many loops listen to it (old and new loops overlap on reload).
+    signals: std::sync::Mutex<HashMap<String, (Arc<Notify>, usize)>>,
+}
+
+impl PollNow {
+    /// Asks the loop of `source_id` to poll now; false when no loop polls that source (unknown,
+    /// disabled, gone, or polling on demand only).
+    pub fn request(&self, source_id: &str) -> bool {
+        let signals = self.signals.lock().unwrap_or_else(|p| p.into_inner());
+        match signals.get(source_id) {
+            Some((signal, listeners)) if *listeners > 0 => {
+                signal.notify_one();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn listen(self: &Arc<Self>, source_id: &str) -> PollNowListener {
+        let mut signals = self.signals.lock().unwrap_or_else(|p| p.into_inner());
+        let (signal, listeners) = signals
+            .entry(source_id.to_string())
+            .or_insert_with(|| (Arc::new(Notify::new()), 0));
+        *listeners += 1;
+        PollNowListener {
+            registry: self.clone(),
+            source_id: source_id.to_string(),
+            signal: signal.clone(),
+        }
+    }
+}
+
+/// A source loop's end of its [`PollNow`] signal; stops counting as a listener when dropped.
+struct PollNowListener {
+    registry: Arc<PollNow>,
+    source_id: String,
+    signal: Arc<Notify>,
+}
+
+impl Drop for PollNowListener {
+    fn drop(&mut self) {
+        let mut signals = self
+            .registry
+            .signals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((_, listeners)) = signals.get_mut(&self.source_id) {
+            *listeners -= 1;
+            if *listeners == 0 {
+                signals.remove(&self.source_id);
+            }
+        }
+    }
+}
+
 /// Starts one polling task per enabled source. Each polls once after its startup delay (or when the
 /// previous run's backoff ends, if later), then by its schedule, until `shutdown` becomes true; a poll in
 /// flight is finished, not abandoned. A source that answered 410 Gone is not polled. Sources whose id is in
 /// `keep_schedule` (unchanged by a config reload) wait for the poll already planned instead of polling soon.
+/// A signal through `poll_now` makes a waiting task poll at once.
 pub fn spawn_source_loops<P: Poller>(
     sources: Vec<SourceConfig>,
     keep_schedule: &HashSet<String>,
     poller: Arc<P>,
     startup_spread: Duration,
     shutdown: watch::Receiver<bool>,
+    poll_now: &Arc<PollNow>,
 ) -> Vec<JoinHandle<()>> {
     let enabled: Vec<SourceConfig> = sources.into_iter().filter(|s| s.enabled).collect();
     let n_sources = enabled.len();
@@ -278,7 +341,9 @@ pub fn spawn_source_loops<P: Poller>(
                 first_delay,
                 keep_schedule: keep_schedule.contains(&source.id),
             };
-            tokio::spawn(source_loop(source, poller, start, shutdown))
+            // Listening starts here, not in the task, so a request right after start is not lost.
+            let poll_now = poll_now.listen(&source.id);
+            tokio::spawn(source_loop(source, poller, start, shutdown, poll_now))
         })
         .collect()
 }
@@ -296,6 +361,7 @@ async fn source_loop<P: Poller>(
     poller: Arc<P>,
     start: LoopStart,
     mut shutdown: watch::Receiver<bool>,
+    poll_now: PollNowListener,
 ) {
     let clock = start.clock;
     // The loop's own future stays small (a pointer while a poll runs): a poll's future, with the HTTP
@@ -318,6 +384,9 @@ async fn source_loop<P: Poller>(
     loop {
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
+            _ = poll_now.signal.notified() => {
+                tracing::info!(source = %source.id, "polling now, as asked");
+            }
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
         let report = Box::pin(poller.poll(&source)).await;
@@ -651,6 +720,7 @@ mod tests {
             poller.clone(),
             Duration::ZERO,
             stopped,
+            &Arc::new(PollNow::default()),
         );
         (stop, loops)
     }
@@ -678,6 +748,38 @@ mod tests {
         assert!((299..=301).contains(&first), "{first}");
         stop_kept.send(true).unwrap();
         stop_fresh.send(true).unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn poll_now_wakes_a_waiting_source_even_in_backoff() {
+        // The source failed before: its loop waits out a long backoff after the first poll.
+        let poller = FakePoller::new(
+            vec![FakeAnswer::Fail, FakeAnswer::Ok],
+            ResumeState::default(),
+        );
+        let poll_now = Arc::new(PollNow::default());
+        assert!(!poll_now.request("fake"), "no loop listens yet");
+        let (stop, stopped) = watch::channel(false);
+        let loops = spawn_source_loops(
+            vec![source("0 0 1 1 *")],
+            &HashSet::new(),
+            poller.clone(),
+            Duration::ZERO,
+            stopped,
+            &poll_now,
+        );
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        assert_eq!(poller.call_times(), [0]);
+        assert!(poll_now.request("fake"));
+        assert!(!poll_now.request("other"));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(poller.call_times(), [0, 100]);
+        // Once the loop ends, nobody listens.
+        stop.send(true).unwrap();
+        for handle in loops {
+            handle.await.unwrap();
+        }
+        assert!(!poll_now.request("fake"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -203,3 +203,138 @@ mod properties {
         }
     }
 }
+
+/// POSTs to `path` with an optional bearer token; returns the status and the `WWW-Authenticate` header.
+async fn post(
+    address: std::net::SocketAddr,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>) {
+    let mut request = reqwest::Client::new().post(format!("http://{address}{path}"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string());
+    (response.status().as_u16(), challenge)
+}
+
+/// Waits (at most 20 s) until the fixture server has seen `count` requests to `name`.
+async fn wait_for_requests(server: &FixtureServer, name: &str, count: usize) {
+    for _ in 0..400 {
+        if server.requests_to(name) >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{name}: {} requests, expected {count}",
+        server.requests_to(name)
+    );
+}
+
+#[tokio::test]
+async fn refresh_changes_state_only_with_the_configured_token() {
+    const TOKEN: &str = "0123456789abcdef-test-token";
+    let server = FixtureServer::start().await;
+    server.set(
+        "sx.xml",
+        Canned::rss(&rss(
+            "山西",
+            &[(
+                "a",
+                "https://sx.example.cn/1",
+                "太原迎来初雪",
+                "2026-11-25 10:52:00",
+            )],
+        )),
+    );
+    for with_token in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        // Polled once soon after start, then never again by the schedule (1 January only).
+        let text = format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n{}\n[storage]\ndatabase = \"test.db\"\n[poll]\nschedule = \"0 0 1 1 *\"\nstartup_spread_secs = 0\nhost_spacing_ms = 0\n\n{}[[source]]\nid = \"off\"\nurl = \"{}\"\nregion = \"shanxi\"\nenabled = false\n",
+            if with_token {
+                format!("admin_token = \"{TOKEN}\"")
+            } else {
+                String::new()
+            },
+            source_tables(&[("sx", server.url("sx.xml"), "shanxi")]),
+            server.url("off.xml"),
+        );
+        let path = dir.path().join("regionfeed.toml");
+        std::fs::write(&path, text).unwrap();
+        let config = regionfeed::config::load(&path).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let daemon = regionfeed::app::start(config, listener, regionfeed::app::Polling::Scheduled)
+            .await
+            .unwrap();
+        let address = daemon.local_addr();
+        let before = server.requests_to("sx.xml") + 1;
+        wait_for_requests(&server, "sx.xml", before).await;
+        if !with_token {
+            // Off by default: even a plausible token is refused, and nothing is polled.
+            assert_eq!(
+                post(address, "/sources/sx/refresh", Some(TOKEN)).await.0,
+                403
+            );
+        } else {
+            let (status, challenge) = post(address, "/sources/sx/refresh", None).await;
+            assert_eq!((status, challenge.as_deref()), (401, Some("Bearer")));
+            assert_eq!(
+                post(
+                    address,
+                    "/sources/sx/refresh",
+                    Some("0123456789abcdef-wrong")
+                )
+                .await
+                .0,
+                401
+            );
+            assert_eq!(
+                post(address, "/sources/sx/refresh", Some(&TOKEN[1..]))
+                    .await
+                    .0,
+                401
+            );
+            assert_eq!(
+                post(address, "/sources/nope/refresh", Some(TOKEN)).await.0,
+                404
+            );
+            assert_eq!(
+                post(address, "/sources/off/refresh", Some(TOKEN)).await.0,
+                409
+            );
+            let (status, _) = get_status(address, "/sources/sx/refresh").await;
+            assert_eq!(status, 405, "GET changes nothing");
+            assert_eq!(
+                server.requests_to("sx.xml"),
+                before,
+                "no poll without the token"
+            );
+            // The right token: the source is polled again at once, though its schedule says January.
+            assert_eq!(
+                post(address, "/sources/sx/refresh", Some(TOKEN)).await.0,
+                202
+            );
+            wait_for_requests(&server, "sx.xml", before + 1).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            server.requests_to("sx.xml"),
+            before + usize::from(with_token)
+        );
+        assert_eq!(server.requests_to("off.xml"), 0);
+        daemon.shutdown(Duration::from_secs(5)).await.unwrap();
+    }
+}
+
+async fn get_status(address: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("http://{address}{path}"))
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
