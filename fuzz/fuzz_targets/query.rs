@@ -1,9 +1,9 @@
-//! Fuzz target: any query string gives a request or a 400, never a panic.
+//! Fuzz target: any query string gives a request or a 400, never a panic (`checks::query`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use regionfeed::publish::query::{Format, parse_feed_request};
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|text: &str| {
-    let _ = parse_feed_request(Some(text), Format::Rss);
+libfuzzer_sys::fuzz_target!(|text: &str| {
+    checks::query(text);
 });
