@@ -205,6 +205,47 @@ fn release_binary() -> anyhow::Result<std::path::PathBuf> {
         })
 }
 
+/// Starts the release binary on `config` (log level from the config, stderr shown) and waits, at most
+/// 60 s, until `{base}/readyz` answers 200; returns the process and the seconds from spawn to ready.
+fn start_release_daemon(
+    runtime: &tokio::runtime::Runtime,
+    binary: &std::path::Path,
+    config: &std::path::Path,
+    base: &str,
+) -> anyhow::Result<(std::process::Child, f64)> {
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .args(["run", "--config"])
+        .arg(config)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let client = reqwest::Client::new();
+    let ready = runtime.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+                && response.status().is_success()
+            {
+                return Ok(started.elapsed().as_secs_f64());
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("the daemon did not become ready in 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    match ready {
+        Ok(seconds) => Ok((child, seconds)),
+        Err(error) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(error)
+        }
+    }
+}
+
 /// A memory figure of another process from `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in MiB.
 fn process_memory_mib(pid: u32, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -986,42 +1027,32 @@ fn scale_scenario() -> anyhow::Result<()> {
     }
     let config_path = dir.path().join("scale.toml");
     std::fs::write(&config_path, config)?;
-    let started = Instant::now();
-    let mut child = Command::new(&binary)
-        .args(["run", "--config"])
-        .arg(&config_path)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let startup = runtime.block_on(async {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-                && response.status().is_success()
-            {
-                return Ok(started.elapsed().as_secs_f64());
-            }
-            if Instant::now() > deadline {
-                anyhow::bail!("the daemon did not become ready in 60 s");
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    });
-    let result = startup.and_then(|startup| {
+    let (mut child, startup) = start_release_daemon(&runtime, &binary, &config_path, &base)?;
+    let result = (|| -> anyhow::Result<()> {
         let mut first = Vec::new();
         let mut cached = Vec::new();
         runtime.block_on(async {
             for round in 0..2 {
                 for slug in &slugs {
                     let start = Instant::now();
-                    let response = client.get(format!("{base}/feeds/{slug}.xml")).send().await?;
-                    anyhow::ensure!(response.status().is_success(), "{slug}: {}", response.status());
+                    let response = client
+                        .get(format!("{base}/feeds/{slug}.xml"))
+                        .send()
+                        .await?;
+                    anyhow::ensure!(
+                        response.status().is_success(),
+                        "{slug}: {}",
+                        response.status()
+                    );
                     response.bytes().await?;
                     let seconds = start.elapsed().as_secs_f64();
-                    if round == 0 { first.push(seconds) } else { cached.push(seconds) }
+                    if round == 0 {
+                        first.push(seconds)
+                    } else {
+                        cached.push(seconds)
+                    }
                 }
             }
             anyhow::Ok(())
@@ -1052,7 +1083,7 @@ fn scale_scenario() -> anyhow::Result<()> {
         );
         println!("  daemon peak RSS (VmHWM): {rss:.1} MiB    (goal ≤ 64 MiB)");
         Ok(())
-    });
+    })();
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -1293,28 +1324,12 @@ fn soak_scenario() -> anyhow::Result<()> {
     };
     let config_path = dir.path().join("soak.toml");
     std::fs::write(&config_path, config_text(schedule))?;
-    let mut daemon = Command::new(&binary)
-        .args(["run", "--config"])
-        .arg(&config_path)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let pid = daemon.id();
     let base = format!("http://127.0.0.1:{port}");
     let runtime = tokio::runtime::Runtime::new()?;
+    let (mut daemon, _) = start_release_daemon(&runtime, &binary, &config_path, &base)?;
+    let pid = daemon.id();
     let result = runtime.block_on(async {
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            anyhow::ensure!(Instant::now() < deadline, "the daemon did not become ready");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
         let mut memory: Vec<(f64, f64)> = Vec::new();
         let soak = steady_feed_requests(&base, rate, seconds, |at| {
             memory.push((at, process_memory_mib(pid, "VmRSS")));

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use common::{Canned, FixtureServer, peak_rss_kib, rss, start_daemon_with_poll};
+use common::{Canned, FixtureServer, outcome_of, peak_rss_kib, rss, start_daemon_with_poll};
 use regionfeed::ingest::PollOutcome;
 
 fn good_feed(tag: &str, round: usize) -> Canned {
@@ -242,14 +242,7 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         server.set("healthy1.xml", good_feed("healthy1", round));
         server.set("healthy2.xml", good_feed("healthy2", round));
         let reports = daemon.poll_all().await;
-        let outcome = |id: &str| {
-            reports
-                .iter()
-                .find(|r| r.source_id == id)
-                .unwrap()
-                .outcome
-                .clone()
-        };
+        let outcome = |id: &str| outcome_of(&reports, id);
         for healthy in ["healthy1", "healthy2"] {
             assert!(
                 matches!(outcome(healthy), PollOutcome::Stored(ref s) if s.new == 1 || round == 1),

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Canned, FixtureServer, get, peak_rss_kib, source_tables, start_daemon};
+use common::{Canned, FixtureServer, get, outcome_of, peak_rss_kib, source_tables, start_daemon};
 use regionfeed::ingest::PollOutcome;
 use regionfeed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
 
@@ -85,14 +85,7 @@ async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
     let before = peak_rss_kib();
     let reports = daemon.poll_all().await;
     let after = peak_rss_kib();
-    let outcome = |id: &str| {
-        reports
-            .iter()
-            .find(|r| r.source_id == id)
-            .unwrap()
-            .outcome
-            .clone()
-    };
+    let outcome = |id: &str| outcome_of(&reports, id);
 
     // 100,000 items: the newest 1,000 stored, in one poll.
     match outcome("many") {

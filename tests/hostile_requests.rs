@@ -10,23 +10,25 @@ use common::{Canned, FixtureServer, get, rss, source_tables, start_daemon_with_s
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// One item from Taiyuan.
+fn shanxi_feed() -> Canned {
+    Canned::rss(&rss(
+        "山西",
+        &[(
+            "a",
+            "https://sx.example.cn/1",
+            "太原迎来初雪",
+            "2026-11-25 10:52:00",
+        )],
+    ))
+}
+
 async fn daemon_with(
     server_settings: &str,
 ) -> (tempfile::TempDir, FixtureServer, regionfeed::app::Daemon) {
     let dir = tempfile::tempdir().unwrap();
     let server = FixtureServer::start().await;
-    server.set(
-        "sx.xml",
-        Canned::rss(&rss(
-            "山西",
-            &[(
-                "a",
-                "https://sx.example.cn/1",
-                "太原迎来初雪",
-                "2026-11-25 10:52:00",
-            )],
-        )),
-    );
+    server.set("sx.xml", shanxi_feed());
     let sources = source_tables(&[("sx", server.url("sx.xml"), "shanxi")]);
     let daemon =
         start_daemon_with_settings(dir.path(), server_settings, "host_spacing_ms = 0", &sources)
@@ -240,18 +242,7 @@ async fn wait_for_requests(server: &FixtureServer, name: &str, count: usize) {
 async fn refresh_changes_state_only_with_the_configured_token() {
     const TOKEN: &str = "0123456789abcdef-test-token";
     let server = FixtureServer::start().await;
-    server.set(
-        "sx.xml",
-        Canned::rss(&rss(
-            "山西",
-            &[(
-                "a",
-                "https://sx.example.cn/1",
-                "太原迎来初雪",
-                "2026-11-25 10:52:00",
-            )],
-        )),
-    );
+    server.set("sx.xml", shanxi_feed());
     for with_token in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         // Polled once soon after start, then never again by the schedule (1 January only).

@@ -201,6 +201,19 @@ async fn serve_fixture(
     response
 }
 
+/// The outcome of `source_id`'s poll among `reports` (panics when it was not polled).
+pub fn outcome_of(
+    reports: &[regionfeed::ingest::PollReport],
+    source_id: &str,
+) -> regionfeed::ingest::PollOutcome {
+    reports
+        .iter()
+        .find(|report| report.source_id == source_id)
+        .unwrap_or_else(|| panic!("{source_id} was not polled"))
+        .outcome
+        .clone()
+}
+
 /// The peak resident memory of this test process so far (VmHWM), in KiB.
 pub fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
