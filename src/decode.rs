@@ -96,7 +96,9 @@ fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Decoded {
 }
 
 fn finish_text(encoding: &'static Encoding, text: String, had_errors: bool) -> Decoded {
-    let text = remove_forbidden_characters(rewrite_declaration_to_utf8(text));
+    let text = remove_forbidden_characters(drop_misplaced_declarations(
+        rewrite_declaration_to_utf8(text),
+    ));
     Decoded {
         text,
         encoding,
@@ -170,6 +172,42 @@ fn rewrite_declaration_to_utf8(text: String) -> String {
     result.push_str(&text[..span.start]);
     result.push_str(&rewritten);
     result.push_str(&text[span.end..]);
+    result
+}
+
+/// Drops every XML declaration but one at the start: a `<?xml …?>` anywhere else is not well-formed (it
+/// turns up where a server glues two documents, or junk precedes the declaration), and quick-xml, under
+/// feed-rs, panics on one that names an encoding once it has read past the start (found by fuzzing).
+/// `<?xml-stylesheet …?>` and other processing instructions stay.
+fn drop_misplaced_declarations(text: String) -> String {
+    let is_declaration_at = |text: &str, at: usize| {
+        text[at..].starts_with("<?xml")
+            && text[at + 5..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || c == '?')
+    };
+    let keep_until = declaration_span(&text).map_or(0, |span| span.end);
+    let misplaced = text[keep_until..]
+        .match_indices("<?xml")
+        .any(|(at, _)| is_declaration_at(&text, keep_until + at));
+    if !misplaced {
+        return text;
+    }
+    let mut result = String::with_capacity(text.len());
+    result.push_str(&text[..keep_until]);
+    let mut rest = keep_until;
+    while let Some(offset) = text[rest..].find("<?xml") {
+        let at = rest + offset;
+        if is_declaration_at(&text, at) {
+            result.push_str(&text[rest..at]);
+            rest = text[at..].find("?>").map_or(text.len(), |end| at + end + 2);
+        } else {
+            result.push_str(&text[rest..at + 5]);
+            rest = at + 5;
+        }
+    }
+    result.push_str(&text[rest..]);
     result
 }
 
@@ -332,5 +370,22 @@ mod tests {
             charset_from_content_type("text/xml; charset=nonsense"),
             None
         );
+    }
+
+    #[test]
+    fn declarations_away_from_the_start_are_dropped() {
+        let glued = "<?xml version=\"1.0\" encoding=\"gbk\"?><rss><channel><?xml version=\"1.0\" encoding=\"gbk\"?><title>t</title></channel></rss><?xml version=\"1.0\"";
+        assert_eq!(
+            decode(glued.as_bytes(), None, None).text,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><title>t</title></channel></rss>"
+        );
+        // Junk before the declaration: it is not a declaration then.
+        assert_eq!(
+            drop_misplaced_declarations("e<?xml encoding=\"big5\"?><rss/>".into()),
+            "e<rss/>"
+        );
+        // Other processing instructions stay, and a document without stray declarations is not copied.
+        let styled = "<?xml version=\"1.0\"?><?xml-stylesheet href=\"a.xsl\"?><rss/>";
+        assert_eq!(drop_misplaced_declarations(styled.into()), styled);
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! A source is never polled twice at once (a lock per source id), and the number of polls in flight over all
 //! sources is bounded by a semaphore. Parsing runs on blocking threads, at most one per CPU: it is CPU work,
-//! and a large document's parse tree is the biggest allocation a poll makes, so this bounds memory too. A failure is recorded and reported, never propagated: one bad feed
-//! cannot stop the daemon or the other sources.
+//! and a large document's parse tree is the biggest allocation a poll makes, so this bounds memory too.
+//! A failure is recorded and reported, never propagated: one bad feed cannot stop the daemon or the other
+//! sources.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -363,7 +364,18 @@ impl Ingestor {
             Ok::<_, crate::parse::ParseError>((parsed, items))
         })
         .await
-        .map_err(|error| Failure::internal(format!("parser task failed: {error}")))?
+        .map_err(|error| {
+            // A panic in a parsing dependency is still about this document: the source fails with a
+            // parse error and backs off; the daemon and the other sources carry on.
+            if error.is_panic() {
+                Failure::with_class(
+                    "parse",
+                    format!("the feed parser panicked on this document: {error}"),
+                )
+            } else {
+                Failure::internal(format!("parser task failed: {error}"))
+            }
+        })?
         .map_err(|error| Failure {
             status: Some(status),
             info: PollFailureInfo {

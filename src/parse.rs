@@ -639,4 +639,18 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn fuzz_findings_stay_fixed() {
+        // quick-xml (under feed-rs) panicked on a second declaration naming an encoding.
+        let glued = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title><?xml version=\"1.0\" encoding=\"gbk\"?><item><title>晋中</title></item></channel></rss>";
+        let feed = parse_feed(glued.as_bytes(), None, &options()).unwrap();
+        assert_eq!(feed.items[0].title, "晋中");
+        // The minimised fuzzer input: junk, then a declaration naming big5.
+        let mut junk = vec![
+            0xff, 0xff, 0xe2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaf, 0xe6, 0x65,
+        ];
+        junk.extend_from_slice(b"<?xml veon=\"\" encoding=\"big5\"?>");
+        assert!(parse_feed(&junk, None, &options()).is_err());
+    }
 }
