@@ -3,7 +3,8 @@
 //! mid-body, 500, 502, 429 and 503 with Retry-After, redirect loop, huge body, gzip bomb, truncated XML,
 //! billion laughs, external entity, invalid UTF-8, wrong declared charset, empty 200, HTML instead of a
 //! feed). The daemon stays up, healthy sources keep updating, every faulty one reports its error class and
-//! stores nothing, memory stays bounded, and once the faults clear every source recovers by itself.
+//! stores nothing, memory stays bounded, and once the faults clear every source recovers by itself. A second
+//! test runs the same sources on a one-second schedule: the healthy ones keep theirs, the faulty ones back off.
 //!
 //! The `.invalid` name never leaves the machine: the fetcher answers it itself, as RFC 6761 asks. It is the
 //! one fault that cannot clear (the name can never resolve), so it is left out of the recovery round.
@@ -193,6 +194,103 @@ async fn serve_on(address: std::net::SocketAddr, canned: Canned) {
     tokio::spawn(async move { axum::serve(listener, app).await });
 }
 
+/// `[[source]]` tables: two healthy sources and one per fault.
+fn fault_sources(server: &FixtureServer, refused_url: &str, reset_url: &str) -> String {
+    let mut sources = String::new();
+    let mut add = |id: &str, url: &str| {
+        sources.push_str(&format!(
+            "[[source]]\nid = \"{id}\"\nurl = \"{url}\"\nregion = \"shanxi\"\n\n"
+        ));
+    };
+    add("healthy1", &server.url("healthy1.xml"));
+    add("healthy2", &server.url("healthy2.xml"));
+    add("refused", refused_url);
+    add("dns", "http://feeds.regionfeed.invalid/rss.xml");
+    add("reset", reset_url);
+    for (id, name, _) in FAULTS {
+        add(id, &server.url(name));
+    }
+    for id in ["laughs", "xxe", "badutf8", "mislabelled"] {
+        add(id, &server.url(&format!("{id}.xml")));
+    }
+    sources
+}
+
+#[tokio::test]
+async fn healthy_sources_keep_their_schedule_beside_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    server.set("healthy1.xml", good_feed("healthy1", 0));
+    server.set("healthy2.xml", good_feed("healthy2", 0));
+    install_faults(&server);
+    let refused_url = format!(
+        "http://{}/feed.xml",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    );
+    let reset_url = resetting_server(Arc::default()).await;
+    // Every source every second; the loopback host stands in for many sites, so per-host limits are
+    // generous (a slow faulty feed on the same real host would hold one of its slots).
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"test.db\"\n[poll]\nschedule = \"* * * * * *\"\nstartup_spread_secs = 0\nhost_spacing_ms = 0\nhost_concurrency = 16\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\n\n{}",
+        fault_sources(&server, &refused_url, &reset_url)
+    );
+    let path = dir.path().join("regionfeed.toml");
+    std::fs::write(&path, text).unwrap();
+    let config = regionfeed::config::load(&path).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let daemon = regionfeed::app::start(config, listener, regionfeed::app::Polling::Scheduled)
+        .await
+        .unwrap();
+    // Eight seconds; the healthy feeds publish an item every second.
+    for round in 1..=8 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        server.set("healthy1.xml", good_feed("healthy1", round));
+        server.set("healthy2.xml", good_feed("healthy2", round));
+    }
+    // The last item is picked up by the next tick (waited for, at most 10 s, in case the machine is slow).
+    let started = std::time::Instant::now();
+    let items = loop {
+        let items = daemon
+            .store()
+            .feed_items(regionfeed::store::Selection::All, 500)
+            .await
+            .unwrap();
+        let stored = |id: &str| items.iter().filter(|i| i.source_id == id).count();
+        if (stored("healthy1"), stored("healthy2")) == (9, 9) || started.elapsed().as_secs() >= 10 {
+            break items;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for healthy in ["healthy1", "healthy2"] {
+        let stored = items.iter().filter(|i| i.source_id == healthy).count();
+        let requests = server.requests_to(&format!("{healthy}.xml"));
+        // Polled every second, so every item was picked up.
+        assert!(requests >= 8, "{healthy}: {requests} requests");
+        assert_eq!(stored, 9, "{healthy}: {stored} items stored");
+    }
+    // The failing ones back off (1 s, then doubling with jitter) instead of being hammered every second.
+    let counts: Vec<(&str, usize)> = FAULTS
+        .iter()
+        .map(|(id, name, _)| (*id, server.requests_to(name)))
+        .collect();
+    println!("requests to faulty sources: {counts:?}");
+    for (id, requests) in counts {
+        assert!(
+            (1..=5).contains(&requests),
+            "{id}: {requests} requests in 9.5 s"
+        );
+    }
+    let states = daemon.store().source_states().await.unwrap();
+    for (id, _, class) in FAULTS {
+        let state = states.iter().find(|s| s.id == *id).unwrap();
+        assert_eq!(state.error_class.as_deref(), Some(*class), "{id}");
+    }
+    daemon.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
 #[tokio::test]
 async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     let dir = tempfile::tempdir().unwrap();
@@ -207,23 +305,11 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         .unwrap();
     let reset_healthy: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
     let reset_url = resetting_server(reset_healthy.clone()).await;
-    let mut sources = String::new();
-    let mut add = |id: &str, url: String| {
-        sources.push_str(&format!(
-            "[[source]]\nid = \"{id}\"\nurl = \"{url}\"\nregion = \"shanxi\"\n\n"
-        ));
-    };
-    add("healthy1", server.url("healthy1.xml"));
-    add("healthy2", server.url("healthy2.xml"));
-    add("refused", format!("http://{refused_address}/feed.xml"));
-    add("dns", "http://feeds.regionfeed.invalid/rss.xml".to_string());
-    add("reset", reset_url);
-    for (id, name, _) in FAULTS {
-        add(id, server.url(name));
-    }
-    for id in ["laughs", "xxe", "badutf8", "mislabelled"] {
-        add(id, server.url(&format!("{id}.xml")));
-    }
+    let sources = fault_sources(
+        &server,
+        &format!("http://{refused_address}/feed.xml"),
+        &reset_url,
+    );
     let daemon = start_daemon_with_poll(
         dir.path(),
         "host_spacing_ms = 0\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\nconcurrency = 8",
