@@ -96,8 +96,9 @@ fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Decoded {
 }
 
 fn finish_text(encoding: &'static Encoding, text: String, had_errors: bool) -> Decoded {
-    let text = remove_forbidden_characters(drop_misplaced_declarations(
-        rewrite_declaration_to_utf8(text),
+    // Control characters go first: removing them can join the letters of a declaration.
+    let text = drop_misplaced_declarations(rewrite_declaration_to_utf8(
+        remove_forbidden_characters(text),
     ));
     Decoded {
         text,
@@ -155,22 +156,22 @@ fn attribute_value<'a>(declaration: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[1..value_end])
 }
 
-/// Makes the XML declaration say UTF-8, since the text now is UTF-8 whatever the bytes were.
+/// The declaration every decoded document starts with, when it had one.
+const UTF8_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+
+/// Makes the XML declaration say UTF-8, since the text now is UTF-8 whatever the bytes were. The whole
+/// declaration is replaced, not just its `encoding` value: quick-xml (under feed-rs) panics when it meets
+/// an encoding other than UTF-8 past the first few bytes, and a declaration it reads differently from us
+/// (`xencoding="utf-8" encoding="big5"`) must not get through.
 fn rewrite_declaration_to_utf8(text: String) -> String {
     let Some(span) = declaration_span(&text) else {
         return text;
     };
-    let declaration = &text[span.clone()];
-    let Some(value) = attribute_value(declaration, "encoding") else {
-        return text;
-    };
-    if value.eq_ignore_ascii_case("utf-8") {
+    if span.start == 0 && &text[span.clone()] == UTF8_DECLARATION {
         return text;
     }
-    let rewritten = declaration.replacen(value, "UTF-8", 1);
-    let mut result = String::with_capacity(text.len());
-    result.push_str(&text[..span.start]);
-    result.push_str(&rewritten);
+    let mut result = String::with_capacity(text.len() + UTF8_DECLARATION.len());
+    result.push_str(UTF8_DECLARATION);
     result.push_str(&text[span.end..]);
     result
 }

@@ -652,5 +652,19 @@ mod tests {
         ];
         junk.extend_from_slice(b"<?xml veon=\"\" encoding=\"big5\"?>");
         assert!(parse_feed(&junk, None, &options()).is_err());
+        // A control character inside `encoding`: once removed, the declaration names big5 after all.
+        let mut split = b"<?xml si=\"1\xff#\"enco\x01ding=\"big5\"?1".to_vec();
+        split.extend_from_slice(&[0xff; 10]);
+        split.extend_from_slice(b"?>");
+        assert!(parse_feed(&split, None, &options()).is_err());
+        // An attribute whose name ends in `encoding` must not hide the real one.
+        let hidden = "<?xml version=\"1.0\" xencoding=\"utf-8\" encoding=\"big5\"?><rss version=\"2.0\"><channel><title>t</title><item><title>晋中</title></item></channel></rss>";
+        assert_eq!(
+            parse_feed(hidden.as_bytes(), None, &options())
+                .unwrap()
+                .items[0]
+                .title,
+            "晋中"
+        );
     }
 }
