@@ -97,7 +97,7 @@ fn finish(encoding: &'static Encoding, bytes: &[u8]) -> Decoded {
 
 fn finish_text(encoding: &'static Encoding, text: String, had_errors: bool) -> Decoded {
     // Control characters go first: removing them can join the letters of a declaration.
-    let text = drop_misplaced_declarations(rewrite_declaration_to_utf8(
+    let text = neutralise_misplaced_declarations(rewrite_declaration_to_utf8(
         remove_forbidden_characters(text),
     ));
     Decoded {
@@ -176,12 +176,14 @@ fn rewrite_declaration_to_utf8(text: String) -> String {
     result
 }
 
-/// Drops every XML declaration but one at the start: a `<?xml …?>` anywhere else is not well-formed (it
-/// turns up where a server glues two documents, or junk precedes the declaration), and quick-xml, under
-/// feed-rs, panics on one that names an encoding once it has read past the start (found by fuzzing).
-/// `<?xml-stylesheet …?>` and other processing instructions stay.
-fn drop_misplaced_declarations(text: String) -> String {
-    let is_declaration_at = |text: &str, at: usize| {
+/// Turns every XML declaration but one at the start into an ordinary processing instruction
+/// (`<?xml-misplaced …?>`, which parsers skip): a `<?xml …?>` anywhere else is not well-formed (it turns up
+/// where a server glues two documents, or junk precedes the declaration), and quick-xml, under feed-rs,
+/// panics on one that names an encoding once it has read past the start (found by fuzzing). Renaming
+/// rather than removing: a removal can join what was around it into a new declaration (`<?<?xml?>xml …`).
+/// `<?xml-stylesheet …?>` and other processing instructions stay as they are.
+fn neutralise_misplaced_declarations(text: String) -> String {
+    let is_declaration_at = |at: usize| {
         text[at..].starts_with("<?xml")
             && text[at + 5..]
                 .chars()
@@ -189,24 +191,20 @@ fn drop_misplaced_declarations(text: String) -> String {
                 .is_none_or(|c| c.is_whitespace() || c == '?')
     };
     let keep_until = declaration_span(&text).map_or(0, |span| span.end);
-    let misplaced = text[keep_until..]
+    let misplaced: Vec<usize> = text[keep_until..]
         .match_indices("<?xml")
-        .any(|(at, _)| is_declaration_at(&text, keep_until + at));
-    if !misplaced {
+        .map(|(at, _)| keep_until + at)
+        .filter(|&at| is_declaration_at(at))
+        .collect();
+    if misplaced.is_empty() {
         return text;
     }
-    let mut result = String::with_capacity(text.len());
-    result.push_str(&text[..keep_until]);
-    let mut rest = keep_until;
-    while let Some(offset) = text[rest..].find("<?xml") {
-        let at = rest + offset;
-        if is_declaration_at(&text, at) {
-            result.push_str(&text[rest..at]);
-            rest = text[at..].find("?>").map_or(text.len(), |end| at + end + 2);
-        } else {
-            result.push_str(&text[rest..at + 5]);
-            rest = at + 5;
-        }
+    let mut result = String::with_capacity(text.len() + misplaced.len() * 9);
+    let mut rest = 0;
+    for at in misplaced {
+        result.push_str(&text[rest..at + 5]);
+        result.push_str("-misplaced");
+        rest = at + 5;
     }
     result.push_str(&text[rest..]);
     result
@@ -374,19 +372,23 @@ mod tests {
     }
 
     #[test]
-    fn declarations_away_from_the_start_are_dropped() {
-        let glued = "<?xml version=\"1.0\" encoding=\"gbk\"?><rss><channel><?xml version=\"1.0\" encoding=\"gbk\"?><title>t</title></channel></rss><?xml version=\"1.0\"";
+    fn declarations_away_from_the_start_are_neutralised() {
+        let glued = "<?xml version=\"1.0\" encoding=\"gbk\"?><rss><channel><?xml version=\"1.0\" encoding=\"gbk\"?><title>t</title></channel></rss><?xml?>";
         assert_eq!(
             decode(glued.as_bytes(), None, None).text,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><title>t</title></channel></rss>"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><?xml-misplaced version=\"1.0\" encoding=\"gbk\"?><title>t</title></channel></rss><?xml-misplaced?>"
         );
-        // Junk before the declaration: it is not a declaration then.
+        // Junk before the declaration: it is not a declaration then. Renaming never makes a new one.
         assert_eq!(
-            drop_misplaced_declarations("e<?xml encoding=\"big5\"?><rss/>".into()),
-            "e<rss/>"
+            neutralise_misplaced_declarations("e<?xml encoding=\"big5\"?><rss/>".into()),
+            "e<?xml-misplaced encoding=\"big5\"?><rss/>"
+        );
+        assert_eq!(
+            neutralise_misplaced_declarations("s<?<?xml?>xml encoding=\"gb2312\"?>".into()),
+            "s<?<?xml-misplaced?>xml encoding=\"gb2312\"?>"
         );
         // Other processing instructions stay, and a document without stray declarations is not copied.
         let styled = "<?xml version=\"1.0\"?><?xml-stylesheet href=\"a.xsl\"?><rss/>";
-        assert_eq!(drop_misplaced_declarations(styled.into()), styled);
+        assert_eq!(neutralise_misplaced_declarations(styled.into()), styled);
     }
 }

@@ -642,7 +642,7 @@ mod tests {
 
     #[test]
     fn fuzz_findings_stay_fixed() {
-        // quick-xml (under feed-rs) panicked on a second declaration naming an encoding.
+        // quick-xml (under feed-rs) panicked on a declaration naming an encoding away from the start.
         let glued = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title><?xml version=\"1.0\" encoding=\"gbk\"?><item><title>晋中</title></item></channel></rss>";
         let feed = parse_feed(glued.as_bytes(), None, &options()).unwrap();
         assert_eq!(feed.items[0].title, "晋中");
@@ -657,6 +657,10 @@ mod tests {
         split.extend_from_slice(&[0xff; 10]);
         split.extend_from_slice(b"?>");
         assert!(parse_feed(&split, None, &options()).is_err());
+        // Removing a stray declaration used to join its surroundings into a new one.
+        let mut joined = b"s=\xff\xff\xff\xff\xff\xff\xff\xa2\xa2<?<?xml?>".to_vec();
+        joined.extend_from_slice(b"xml ve\x81=\"10\" encoding=\"gb2312\"?>");
+        assert!(parse_feed(&joined, None, &options()).is_err());
         // An attribute whose name ends in `encoding` must not hide the real one.
         let hidden = "<?xml version=\"1.0\" xencoding=\"utf-8\" encoding=\"big5\"?><rss version=\"2.0\"><channel><title>t</title><item><title>晋中</title></item></channel></rss>";
         assert_eq!(
