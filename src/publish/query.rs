@@ -456,7 +456,11 @@ mod tests {
         assert!(bad_parameter(&huge).contains("the limit is"));
         // Nesting deeper than the limit is refused before the parser recurses that deep.
         let deep = format!("filter=a{}", "%2A".repeat(200));
-        assert!(bad_parameter(&deep).contains("nest"), "{}", bad_parameter(&deep));
+        assert!(
+            bad_parameter(&deep).contains("nest"),
+            "{}",
+            bad_parameter(&deep)
+        );
         let shallow = format!("filter={}a{}", "%28".repeat(5), "%29%2A".repeat(5));
         assert!(parse_feed_request(Some(&shallow), Format::Rss).is_ok());
         // Compiles to far more than the size limit: refused, not run.
