@@ -319,6 +319,15 @@ pub enum AppError {
     /// 400 saying what is wrong with the request.
     #[error("{0}")]
     BadRequest(String),
+    /// 401 with a bearer challenge: the admin token is missing or wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the endpoint is switched off.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 409: the request cannot apply to the resource as it is.
+    #[error("{0}")]
+    Conflict(String),
     /// 503: the database did not answer.
     #[error("database unavailable: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -332,6 +341,9 @@ impl IntoResponse for AppError {
         let status = match &self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Store(error) => {
                 tracing::error!(%error, "request failed on the database");
                 StatusCode::SERVICE_UNAVAILABLE
@@ -342,12 +354,18 @@ impl IntoResponse for AppError {
             }
         };
         let body = format!("{self}\n");
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             body,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 
@@ -368,13 +386,12 @@ async fn refresh_source(
     State(state): State<Arc<PublishState>>,
     Path(source_id): Path<String>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, AppError> {
     let settings = state.settings();
     let Some(expected) = settings.admin_token_digest else {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "refresh is off: set [server] admin_token in the config to use it",
-        );
+        return Err(AppError::Forbidden(
+            "refresh is off: set [server] admin_token in the config to use it".into(),
+        ));
     };
     let given = headers
         .get(header::AUTHORIZATION)
@@ -382,42 +399,26 @@ async fn refresh_source(
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(|token| <[u8; 32]>::from(Sha256::digest(token.trim().as_bytes())));
     if given != Some(expected) {
-        let mut response = plain(
-            StatusCode::UNAUTHORIZED,
-            "send the admin token: Authorization: Bearer <[server] admin_token>",
-        );
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
+        return Err(AppError::Unauthorized(
+            "send the admin token: Authorization: Bearer <[server] admin_token>".into(),
+        ));
     }
     if !settings.sources.iter().any(|source| source.id == source_id) {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "no such source; the configured sources are listed at /sources",
-        );
+        return Err(AppError::NotFound(
+            "no such source; the configured sources are listed at /sources".into(),
+        ));
     }
     if !state.poll_now.request(&source_id) {
-        return plain(
-            StatusCode::CONFLICT,
-            "this source is not being polled (disabled, or it answered 410 Gone)",
-        );
+        return Err(AppError::Conflict(
+            "this source is not being polled (disabled, or it answered 410 Gone)".into(),
+        ));
     }
     tracing::info!(source = %source_id, "refresh asked for over HTTP");
-    (
+    Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "source": source_id, "refresh": "queued" })),
     )
-        .into_response()
-}
-
-fn plain(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{message}\n"),
-    )
-        .into_response()
+        .into_response())
 }
 
 /// A resolved `{selector}` of a feed URL.
