@@ -17,7 +17,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use common::{Canned, FixtureServer, outcome_of, peak_rss_kib, rss, start_daemon_with_poll};
+use common::{
+    Canned, FixtureServer, outcome_of, peak_rss_kib, rss, start_daemon_with_poll,
+    start_scheduled_daemon,
+};
 use regionfeed::ingest::PollOutcome;
 
 fn good_feed(tag: &str, round: usize) -> Canned {
@@ -237,13 +240,7 @@ async fn healthy_sources_keep_their_schedule_beside_faults() {
         "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"test.db\"\n[poll]\nschedule = \"* * * * * *\"\nstartup_spread_secs = 0\nhost_spacing_ms = 0\nhost_concurrency = 16\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\n\n{}",
         fault_sources(&server, &refused_url, &reset_url)
     );
-    let path = dir.path().join("regionfeed.toml");
-    std::fs::write(&path, text).unwrap();
-    let config = regionfeed::config::load(&path).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let daemon = regionfeed::app::start(config, listener, regionfeed::app::Polling::Scheduled)
-        .await
-        .unwrap();
+    let daemon = start_scheduled_daemon(dir.path(), &text).await;
     // Eight seconds; the healthy feeds publish an item every second.
     for round in 1..=8 {
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -6,7 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Canned, FixtureServer, get, rss, source_tables, start_daemon_with_settings};
+use common::{
+    Canned, FixtureServer, get, rss, source_tables, start_daemon_with_settings,
+    start_scheduled_daemon,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -256,13 +259,7 @@ async fn refresh_changes_state_only_with_the_configured_token() {
             source_tables(&[("sx", server.url("sx.xml"), "shanxi")]),
             server.url("off.xml"),
         );
-        let path = dir.path().join("regionfeed.toml");
-        std::fs::write(&path, text).unwrap();
-        let config = regionfeed::config::load(&path).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let daemon = regionfeed::app::start(config, listener, regionfeed::app::Polling::Scheduled)
-            .await
-            .unwrap();
+        let daemon = start_scheduled_daemon(dir.path(), &text).await;
         let address = daemon.local_addr();
         let before = server.requests_to("sx.xml") + 1;
         wait_for_requests(&server, "sx.xml", before).await;

@@ -276,6 +276,18 @@ pub async fn start_daemon_with_settings(
         .unwrap()
 }
 
+/// Writes `config_text` as the config in `dir` (listen on `127.0.0.1:0` there) and starts the daemon with
+/// its scheduler: sources are polled by their schedules, as in production.
+pub async fn start_scheduled_daemon(dir: &Path, config_text: &str) -> Daemon {
+    let path = dir.join("regionfeed.toml");
+    std::fs::write(&path, config_text).unwrap();
+    let config = config::load(&path).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    app::start(config, listener, Polling::Scheduled)
+        .await
+        .unwrap()
+}
+
 /// `[[source]]` tables for `(id, url, region)` triples.
 pub fn source_tables(sources: &[(&str, String, &str)]) -> String {
     sources
