@@ -264,8 +264,9 @@ async fn healthy_sources_keep_their_schedule_beside_faults() {
     for healthy in ["healthy1", "healthy2"] {
         let stored = items.iter().filter(|i| i.source_id == healthy).count();
         let requests = server.requests_to(&format!("{healthy}.xml"));
-        // Polled every second, so every item was picked up.
-        assert!(requests >= 8, "{healthy}: {requests} requests");
+        // Polled every second for over 9 s (a tick at each edge may fall outside), and every item was
+        // picked up.
+        assert!(requests >= 7, "{healthy}: {requests} requests");
         assert_eq!(stored, 9, "{healthy}: {stored} items stored");
     }
     // The failing ones back off (1 s, then doubling with jitter) instead of being hammered every second.
