@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Canned, FixtureServer, get, outcome_of, peak_rss_kib, source_tables, start_daemon};
+use common::{
+    Canned, FixtureServer, entry_html, get, outcome_of, peak_rss_kib, source_tables, start_daemon,
+};
 use regionfeed::ingest::PollOutcome;
 use regionfeed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
 
@@ -147,12 +149,7 @@ async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
             .iter()
             .find(|e| e.title.as_ref().is_some_and(|t| t.content == "深层"))
             .unwrap();
-        let html = deep
-            .content
-            .as_ref()
-            .and_then(|c| c.body.clone())
-            .or_else(|| deep.summary.as_ref().map(|s| s.content.clone()))
-            .unwrap();
+        let html = entry_html(deep).unwrap();
         assert_eq!(html, "<p>晋中</p>", "{format}");
     }
     let (status, _) = get(&daemon, "/feeds/shanxi.xml?source=healthy").await;

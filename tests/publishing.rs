@@ -5,7 +5,7 @@ mod common;
 
 use std::io::Read;
 
-use common::{Canned, FixtureServer, get, rss, source_tables, start_daemon};
+use common::{Canned, FixtureServer, entry_html, get, rss, source_tables, start_daemon};
 use regionfeed::app::Daemon;
 
 /// A daemon with 12 Shanxi items (several sharing a publication time), 2 Shaanxi items and 1 national.
@@ -487,12 +487,7 @@ async fn no_script_survives_into_any_format() {
         let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
         assert_eq!(feed.entries.len(), 2 * XSS_VECTORS.len(), "{extension}");
         for entry in &feed.entries {
-            let html = entry
-                .content
-                .as_ref()
-                .and_then(|c| c.body.clone())
-                .or_else(|| entry.summary.as_ref().map(|s| s.content.clone()))
-                .unwrap_or_default();
+            let html = entry_html(entry).unwrap_or_default();
             assert!(
                 html.contains("安全文本"),
                 "{extension}: the harmless text stays: {html}"

@@ -214,6 +214,20 @@ pub fn outcome_of(
         .clone()
 }
 
+/// An output entry's HTML as a reader shows it: the full content, else the summary.
+pub fn entry_html(entry: &feed_rs::model::Entry) -> Option<String> {
+    entry
+        .content
+        .as_ref()
+        .and_then(|content| content.body.clone())
+        .or_else(|| {
+            entry
+                .summary
+                .as_ref()
+                .map(|summary| summary.content.clone())
+        })
+}
+
 /// The peak resident memory of this test process so far (VmHWM), in KiB.
 pub fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
