@@ -15,11 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
 use regionfeed::app::{self, Polling};
-use regionfeed::gazetteer::Gazetteer;
-use regionfeed::ingest::{PollOutcome, items_to_store};
-use regionfeed::parse::{ParseOptions, parse_feed, plain_text};
+use regionfeed::classify::gazetteer::Gazetteer;
+use regionfeed::classify::tag::{TagInput, tag_item};
+use regionfeed::feed::parse::{ParseOptions, parse_feed, plain_text};
+use regionfeed::poll::ingest::{PollOutcome, items_to_store};
 use regionfeed::store::{PollSuccess, Store};
-use regionfeed::tag::{TagInput, tag_item};
 
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -898,8 +898,8 @@ async fn serve_feed(
 // Scenario 5: scale — the release binary started on a database of 10,000 sources and 1,000,000 items
 
 fn scale_scenario() -> anyhow::Result<()> {
-    use regionfeed::identity::item_keys;
-    use regionfeed::parse::{DateSource, ParsedItem};
+    use regionfeed::classify::identity::item_keys;
+    use regionfeed::feed::parse::{DateSource, ParsedItem};
     use regionfeed::store::{NewItem, RegionTag};
 
     let n_sources = size(10_000, 500);

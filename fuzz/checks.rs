@@ -5,7 +5,7 @@
 #![allow(dead_code)] // Each fuzz target uses one check.
 
 use chrono::TimeZone;
-use regionfeed::parse::{ParseOptions, parse_feed};
+use regionfeed::feed::parse::{ParseOptions, parse_feed};
 
 /// Decoding and parsing any bytes as a feed never panics, and what it keeps stays within the bounds.
 pub fn decode_parse(data: &[u8]) {
@@ -23,9 +23,9 @@ pub fn decode_parse(data: &[u8]) {
         None
     };
     if let Ok(feed) = parse_feed(data, content_type, &options) {
-        assert!(feed.items.len() <= regionfeed::parse::MAX_ITEMS_PER_FEED);
+        assert!(feed.items.len() <= regionfeed::feed::parse::MAX_ITEMS_PER_FEED);
         for item in &feed.items {
-            assert!(item.title.chars().count() <= regionfeed::parse::MAX_TITLE_CHARS);
+            assert!(item.title.chars().count() <= regionfeed::feed::parse::MAX_TITLE_CHARS);
             assert!(!item.title.is_empty());
             if let Some(link) = &item.link {
                 assert!(
@@ -39,7 +39,7 @@ pub fn decode_parse(data: &[u8]) {
 
 /// The date parser never panics, and what it returns formats back.
 pub fn dates(text: &str) {
-    if let Some(date) = regionfeed::dates::parse_date(text, chrono_tz::Asia::Shanghai) {
+    if let Some(date) = regionfeed::feed::dates::parse_date(text, chrono_tz::Asia::Shanghai) {
         let _ = date.to_rfc3339();
     }
 }
@@ -47,7 +47,7 @@ pub fn dates(text: &str) {
 /// Link canonicalisation never panics, and the variants it promises to fold (http/https, a fragment)
 /// get the same canonical form.
 pub fn canonical_link(text: &str) {
-    use regionfeed::identity::canonical_link;
+    use regionfeed::classify::identity::canonical_link;
     let Some(canonical) = canonical_link(text) else {
         return;
     };

@@ -14,10 +14,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{self, Config, RetentionConfig};
-use crate::fetch::{FetchSettings, Fetcher};
-use crate::ingest::{Ingestor, PollReport};
+use crate::poll::fetch::{FetchSettings, Fetcher};
+use crate::poll::ingest::{Ingestor, PollReport};
+use crate::poll::scheduler::{Heartbeat, PollNow, run_heartbeat, spawn_source_loops};
 use crate::publish::{PublishState, router};
-use crate::scheduler::{Heartbeat, PollNow, run_heartbeat, spawn_source_loops};
 use crate::store::Store;
 
 /// How long in-flight polls may take to finish after a stop is asked for.

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::poll::scheduler::CronSchedule;
 use crate::regions;
-use crate::scheduler::CronSchedule;
 
 /// A validated configuration, ready to run.
 #[derive(Debug, Clone)]

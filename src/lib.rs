@@ -17,23 +17,15 @@
 //! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging; [`metrics`]: Prometheus metrics.
 
 pub mod app;
+pub mod classify;
 pub mod config;
-pub mod dates;
-pub mod decode;
-pub mod fetch;
-pub mod gazetteer;
+pub mod feed;
 pub mod health;
-pub mod identity;
-pub mod ingest;
 pub mod metrics;
 pub mod opml;
-pub mod parse;
+pub mod poll;
 pub mod publish;
 pub mod regions;
-pub mod scheduler;
-pub mod script;
 pub mod server;
 pub mod store;
-pub mod syndication;
-pub mod tag;
 pub mod telemetry;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use regionfeed::ingest::PollOutcome;
+use regionfeed::poll::ingest::PollOutcome;
 use regionfeed::{app, config, health, opml, regions, telemetry};
 
 /// Regional news feeds of China: poll, dedupe, tag by province, republish.

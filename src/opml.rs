@@ -7,11 +7,11 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 use url::Url;
 
+use crate::classify::gazetteer::Gazetteer;
+use crate::classify::tag::{TagInput, tag_item};
 use crate::config::SourceConfig;
-use crate::gazetteer::Gazetteer;
 use crate::publish::pages::escape;
 use crate::regions;
-use crate::tag::{TagInput, tag_item};
 
 /// One feed found in an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,11 +29,11 @@ use sha2::{Digest, Sha256};
 use crate::config::{MetricsAccess, ServerConfig, SourceConfig};
 use crate::health::{self, RegionHealth};
 use crate::metrics::{HttpLabels, KindLabel, Metrics, RegionLabel};
+use crate::poll::scheduler::{Heartbeat, PollNow};
 use crate::publish::cache::{Answer, AnswerIndex, RenderCache, RenderedBody};
 use crate::publish::query::{Cursor, FeedRequest, Format, parse_feed_request};
 use crate::publish::render::{FeedDocument, render};
 use crate::regions::{self, NATIONAL, REGIONS};
-use crate::scheduler::{Heartbeat, PollNow};
 use crate::store::{ItemQuery, Selection, Store};
 
 /// Rows read at most while filtering one page.

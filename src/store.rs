@@ -15,9 +15,9 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::identity::{content_hash, stable_item_id};
-use crate::parse::ParsedItem;
-use crate::syndication::{self, AnchorHashes, PreparedPrint, StoryPrint};
+use crate::classify::identity::{content_hash, stable_item_id};
+use crate::classify::syndication::{self, AnchorHashes, PreparedPrint, StoryPrint};
+use crate::feed::parse::ParsedItem;
 
 /// Migrations in order; entry N brings the schema to version N+1.
 const MIGRATIONS: &[&str] = &[
@@ -1371,8 +1371,8 @@ impl StoryIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::item_keys;
-    use crate::parse::DateSource;
+    use crate::classify::identity::item_keys;
+    use crate::feed::parse::DateSource;
     use chrono::TimeZone;
 
     fn item(link: &str, title: &str) -> ParsedItem {
@@ -1634,7 +1634,7 @@ mod tests {
         poll.now = Utc
             .with_ymd_and_hms(2026, 10, published_day, 3, 0, 0)
             .unwrap();
-        let story = crate::syndication::story_print(title, lead);
+        let story = crate::classify::syndication::story_print(title, lead);
         poll.items[0].story = Some(story);
         poll
     }

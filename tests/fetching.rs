@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Canned, FixtureServer, rss, source_tables, start_daemon, start_daemon_with_poll};
-use regionfeed::ingest::PollOutcome;
+use regionfeed::poll::ingest::PollOutcome;
 
 fn one_item_feed(title: &str) -> String {
     rss(
@@ -145,7 +145,7 @@ async fn redirects_permanent_temporary_and_loops() {
 
     let looping = daemon.poll_source("looping").await.unwrap();
     assert_eq!(class_of(&looping.outcome), "redirect-loop");
-    assert!(server.requests_to("loop-a.xml") <= 1 + regionfeed::fetch::MAX_REDIRECTS);
+    assert!(server.requests_to("loop-a.xml") <= 1 + regionfeed::poll::fetch::MAX_REDIRECTS);
 }
 
 #[tokio::test]

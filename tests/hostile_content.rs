@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::{
     Canned, FixtureServer, entry_html, get, outcome_of, peak_rss_kib, source_tables, start_daemon,
 };
-use regionfeed::ingest::PollOutcome;
-use regionfeed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
+use regionfeed::feed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
+use regionfeed::poll::ingest::PollOutcome;
 
 fn rss_with_items(items: &str) -> Canned {
     Canned::rss(&format!(

@@ -2,7 +2,7 @@
 //! merge precision and recall at the chosen threshold are printed (with the whole threshold sweep) and
 //! must stay at or above what was measured when the threshold was chosen.
 
-use regionfeed::syndication::{
+use regionfeed::classify::syndication::{
     MAX_DISTANCE, anchors_agree, distance, lead_containment, same_story, story_print,
     swaps_a_short_word,
 };

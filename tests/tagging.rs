@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use regionfeed::gazetteer::Gazetteer;
+use regionfeed::classify::gazetteer::Gazetteer;
+use regionfeed::classify::tag::{TagInput, tag_item};
 use regionfeed::regions;
-use regionfeed::tag::{TagInput, tag_item};
 
 const LABELLED: &str = include_str!("fixtures/tagging.txt");
 const MIN_PRECISION: f64 = 0.95;

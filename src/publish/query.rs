@@ -6,9 +6,9 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 
+pub use crate::classify::script::ScriptConversion;
 use crate::publish::AppError;
 use crate::regions;
-pub use crate::script::ScriptConversion;
 use crate::store::StoredItem;
 
 /// Values `origin=` accepts: why an item has a region.

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde_json::json;
 
-use crate::identity::stable_item_id;
-use crate::parse::plain_text;
+use crate::classify::identity::stable_item_id;
+use crate::feed::parse::plain_text;
 use crate::publish::pages::escape;
 use crate::publish::query::{Format, ScriptConversion};
 use crate::regions;

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
-use crate::ingest::{Ingestor, PollOutcome, PollReport};
+use crate::poll::ingest::{Ingestor, PollOutcome, PollReport};
 
 /// A parsed cron expression, keeping the text the user wrote.
 ///
@@ -590,7 +590,7 @@ mod tests {
         assert!(values.windows(2).any(|w| w[0] != w[1]));
     }
 
-    use crate::ingest::PollFailureInfo;
+    use crate::poll::ingest::PollFailureInfo;
     use crate::store::IngestSummary;
     use std::collections::VecDeque;
     use std::sync::Mutex;

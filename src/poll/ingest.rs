@@ -17,17 +17,17 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use crate::classify::gazetteer::Gazetteer;
+use crate::classify::identity::{item_keys, trustworthy_guids};
+use crate::classify::syndication::story_print;
+use crate::classify::tag::{TagInput, tag_item};
 use crate::config::SourceConfig;
-use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::gazetteer::Gazetteer;
-use crate::identity::{item_keys, trustworthy_guids};
+use crate::feed::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
 use crate::metrics::{KindLabel, Metrics, PollLabels};
-use crate::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
+use crate::poll::fetch::{Fetched, Fetcher, Validators};
 use crate::store::{
     IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store, TAG_ORIGINS,
 };
-use crate::syndication::story_print;
-use crate::tag::{TagInput, tag_item};
 
 /// Polls sources and stores what they return.
 pub struct Ingestor {
@@ -361,7 +361,7 @@ impl Ingestor {
                 &source_regions,
                 text_tagging,
             );
-            Ok::<_, crate::parse::ParseError>((parsed, items))
+            Ok::<_, crate::feed::parse::ParseError>((parsed, items))
         })
         .await
         .map_err(|error| {

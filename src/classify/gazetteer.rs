@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use crate::regions;
 
 /// The derived data file, compiled in.
-const PLACES_TSV: &str = include_str!("../data/gazetteer/places.tsv");
+const PLACES_TSV: &str = include_str!("../../data/gazetteer/places.tsv");
 
 /// How high in the administrative hierarchy a name sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

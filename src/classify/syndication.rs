@@ -10,9 +10,9 @@
 //! cannot separate copies from look-alikes on short Chinese news text (precision 0.83 at recall 0.86);
 //! the thresholds come from `tests/fixtures/syndication.txt`, whose test prints the sweep.
 
-use crate::gazetteer::Gazetteer;
-use crate::script::fold;
-use crate::tag::find_dateline;
+use crate::classify::gazetteer::Gazetteer;
+use crate::classify::script::fold;
+use crate::classify::tag::find_dateline;
 
 /// Most differing SimHash bits for two items to be one story: a loose first cut (copies in the labelled
 /// set differ by up to 18 bits; unrelated texts by 32 on average), the finer tests follow.

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::dates::parse_date;
-use crate::decode::decode;
+use crate::feed::dates::parse_date;
+use crate::feed::decode::decode;
 
 /// How far in the future a published time may be before it is clamped to the fetch time.
 pub const FUTURE_TOLERANCE: chrono::Duration = chrono::Duration::minutes(15);

@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::parse::{DateSource, ParsedItem};
+use crate::feed::parse::{DateSource, ParsedItem};
 
 /// Query parameters that only track who shared a link; they never change which article it is.
 fn is_tracking_parameter(name: &str) -> bool {

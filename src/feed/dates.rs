@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 /// Parses `text` as a date, reading zone-less times in `timezone`. `None` when no form fits.
 ///
 /// ```
-/// use regionfeed::dates::parse_date;
+/// use regionfeed::feed::dates::parse_date;
 /// let shanghai = chrono_tz::Asia::Shanghai;
 /// // chinanews' zone-less form means Beijing time: 10:52 there is 02:52 UTC.
 /// let date = parse_date("2024-02-28 10:52:00", shanghai).unwrap();

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::gazetteer::{Form, Gazetteer, Mention};
-use crate::script::fold;
+use crate::classify::gazetteer::{Form, Gazetteer, Mention};
+use crate::classify::script::fold;
 use crate::store::RegionTag;
 
 /// Characters of body text read for tags (the lead; datelines and the main subject are at the start).

@@ -1,0 +1,6 @@
+//! Polling: [`scheduler`] decides when each source is polled, [`fetch`] gets its bytes over HTTP(S) or from
+//! a file, [`ingest`] runs one poll end to end (fetch → feed → classify → store).
+
+pub mod fetch;
+pub mod ingest;
+pub mod scheduler;
