@@ -149,7 +149,7 @@ pub fn render_table(report: &[RegionHealth]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poll::scheduler::CronSchedule;
+    use crate::config::CronSchedule;
 
     fn source(id: &str, regions: Vec<&'static str>, enabled: bool) -> SourceConfig {
         SourceConfig {
