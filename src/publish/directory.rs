@@ -1,0 +1,101 @@
+//! The directory of what is published: `GET /regions` (JSON), `GET /sources` (health by region), the HTML
+//! index `GET /` and the OPML subscription list `GET /opml`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, PublishState, base_url, pages};
+use crate::health::{self, RegionHealth};
+use crate::regions::{self, NATIONAL, REGIONS};
+
+pub(super) async fn source_list(
+    State(state): State<Arc<PublishState>>,
+) -> Result<Json<Vec<RegionHealth>>, AppError> {
+    let states = state.store.source_states().await?;
+    Ok(Json(health::report(&state.settings().sources, &states)))
+}
+
+/// One entry of `GET /regions`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct RegionInfo {
+    /// URL slug.
+    pub slug: String,
+    /// ISO 3166-2:CN code.
+    pub iso_code: Option<String>,
+    /// Simplified name.
+    pub name: String,
+    /// Traditional name.
+    pub name_traditional: String,
+    /// Parent region slug.
+    pub parent: Option<String>,
+    /// Items in this region's feed (sub-regions included).
+    pub items: i64,
+    /// Newest item in the feed, RFC 3339.
+    pub newest: Option<String>,
+    /// Absolute URL of the RSS feed.
+    pub feed_url: String,
+}
+
+pub(super) async fn region_list(
+    State(state): State<Arc<PublishState>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<RegionInfo>>, AppError> {
+    let counts = state.store.region_counts().await?;
+    let base = base_url(&state, &headers);
+    let count_of = |slugs: &[&str]| pages::region_totals(&counts, slugs);
+    let mut list: Vec<RegionInfo> = REGIONS
+        .iter()
+        .map(|region| {
+            // A parent's feed includes its sub-regions; an item tagged with both counts twice here, which
+            // only happens when a source names both.
+            let (items, newest) = count_of(&regions::with_descendants(region.slug));
+            RegionInfo {
+                slug: region.slug.into(),
+                iso_code: region.iso_code.map(str::to_string),
+                name: region.name_simplified.into(),
+                name_traditional: region.name_traditional.into(),
+                parent: region.parent.map(str::to_string),
+                items,
+                newest: health::rfc3339(newest),
+                feed_url: format!("{base}/feeds/{}.xml", region.slug),
+            }
+        })
+        .collect();
+    let (items, newest) = count_of(&[NATIONAL]);
+    list.push(RegionInfo {
+        slug: NATIONAL.into(),
+        iso_code: None,
+        name: "全国".into(),
+        name_traditional: "全國".into(),
+        parent: None,
+        items,
+        newest: health::rfc3339(newest),
+        feed_url: format!("{base}/feeds/{NATIONAL}.xml"),
+    });
+    Ok(Json(list))
+}
+
+pub(super) async fn index(
+    State(state): State<Arc<PublishState>>,
+    headers: HeaderMap,
+) -> Result<Html<String>, AppError> {
+    let counts = state.store.region_counts().await?;
+    let states = state.store.source_states().await?;
+    let report = health::report(&state.settings().sources, &states);
+    Ok(Html(pages::render_index(
+        &base_url(&state, &headers),
+        &counts,
+        &report,
+    )))
+}
+
+pub(super) async fn opml(State(state): State<Arc<PublishState>>, headers: HeaderMap) -> Response {
+    let body = pages::render_opml(&base_url(&state, &headers), Utc::now());
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
+}
