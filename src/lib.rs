@@ -18,6 +18,7 @@
 
 pub mod app;
 pub mod classify;
+pub mod cli;
 pub mod config;
 pub mod feed;
 pub mod health;

@@ -1,0 +1,351 @@
+//! The `regionfeed` command line: the subcommands (clap), their bodies and their text output. `main.rs`
+//! only parses arguments and calls [`run`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::poll::ingest::PollOutcome;
+use crate::{app, config, health, opml, regions, telemetry};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Regional news feeds of China: poll, dedupe, tag by province, republish.
+#[derive(Parser)]
+#[command(name = "regionfeed", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the daemon: poll sources on their schedules and serve the feeds over HTTP.
+    Run {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Check a config file and exit: 0 when valid, 1 with every problem listed when not.
+    CheckConfig {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Show every source's health, grouped by region (from the database the config names).
+    Sources {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print JSON (as `GET /sources` does) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read an OPML subscription list and add its feeds as sources: appended to --config (comments and
+    /// layout kept; the result must validate) or, without --config, printed as [[source]] tables.
+    ImportOpml {
+        /// The OPML file (exported from a feed reader).
+        file: PathBuf,
+        /// Config file to append to. Feeds whose URL it already lists are skipped.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Region for every imported feed; default: guessed from each feed's title and folder (山西新闻 →
+        /// shanxi), else national.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Print the configured sources as OPML 2.0, one folder per region.
+    ExportOpml {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Print totals from the database: items, stories and merged copies, tags by origin, sources, size.
+    Stats {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll every enabled source (or one) once, store the items and exit; non-zero if any poll failed.
+    PollOnce {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Poll only this source id.
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+/// Loads the config at `path` and starts logging at its level.
+fn load_config(path: &std::path::Path) -> anyhow::Result<config::Config> {
+    let loaded = config::load(path)?;
+    telemetry::init(&loaded.log_level);
+    Ok(loaded)
+}
+
+/// Runs one subcommand; the exit code says whether it succeeded.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::CheckConfig { config } => {
+            let loaded = load_config(&config)?;
+            println!(
+                "{}: ok ({} sources, {} enabled)",
+                config.display(),
+                loaded.sources.len(),
+                loaded.enabled_sources().count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { config, json } => {
+            let loaded = load_config(&config)?;
+            let report = runtime()?.block_on(async {
+                let (store, _ingestor) = app::open(&loaded).await?;
+                let states = store.source_states().await?;
+                anyhow::Ok(health::report(&loaded.sources, &states))
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", health::render_table(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { config } => {
+            let loaded = load_config(&config)?;
+            runtime()?.block_on(async {
+                let reloads = reload_requests()?;
+                app::run(&config, loaded, shutdown_signal(), reloads).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportOpml {
+            file,
+            config,
+            region,
+        } => import_opml(&file, config.as_deref(), region.as_deref()),
+        Command::ExportOpml { config } => {
+            let loaded = load_config(&config)?;
+            print!(
+                "{}",
+                opml::sources_opml(
+                    &loaded.sources,
+                    &format!("regionfeed sources ({})", config.display())
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { config, json } => {
+            let loaded = load_config(&config)?;
+            let stats = runtime()?.block_on(async {
+                let (store, _ingestor) = app::open(&loaded).await?;
+                anyhow::Ok(store.stats().await?)
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                let time = |t: Option<i64>| {
+                    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                        .map_or("-".to_string(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "items            {} ({} stories shown, {} merged copies)",
+                    stats.items, stats.stories, stats.copies
+                );
+                println!(
+                    "published        {} … {}",
+                    time(stats.oldest),
+                    time(stats.newest)
+                );
+                let tags: Vec<String> = stats
+                    .tags_by_origin
+                    .iter()
+                    .map(|(origin, n)| format!("{origin} {n}"))
+                    .collect();
+                println!(
+                    "region tags      {}",
+                    if tags.is_empty() {
+                        "-".to_string()
+                    } else {
+                        tags.join(", ")
+                    }
+                );
+                println!(
+                    "sources          {} ({} failing)",
+                    stats.sources, stats.failing_sources
+                );
+                println!("tombstones       {}", stats.tombstones);
+                println!(
+                    "database         {:.1} MiB ({})",
+                    stats.database_bytes as f64 / 1_048_576.0,
+                    loaded.storage.database.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PollOnce { config, source } => {
+            let loaded = load_config(&config)?;
+            if let Some(id) = &source {
+                anyhow::ensure!(
+                    loaded.enabled_sources().any(|s| &s.id == id),
+                    "no enabled source \"{id}\" in {}",
+                    config.display()
+                );
+            }
+            let reports = runtime()?.block_on(async {
+                let (_store, ingestor) = app::open(&loaded).await?;
+                anyhow::Ok(app::poll_sources(&loaded, &ingestor, source.as_deref()).await)
+            })?;
+            let mut failed = 0;
+            for report in &reports {
+                let line = match &report.outcome {
+                    PollOutcome::Stored(summary) => format!(
+                        "ok        {} new, {} updated, {} unchanged",
+                        summary.new, summary.updated, summary.unchanged
+                    ),
+                    PollOutcome::NotModified => "ok        not modified (304)".to_string(),
+                    PollOutcome::Unchanged => "ok        body unchanged".to_string(),
+                    PollOutcome::Gone => {
+                        failed += 1;
+                        "GONE      answered 410 Gone earlier; not polled until its url changes"
+                            .to_string()
+                    }
+                    PollOutcome::Failed(failure) => {
+                        failed += 1;
+                        format!("FAILED    [{}] {}", failure.class, failure.message)
+                    }
+                };
+                println!("{:<24} {line}", report.source_id);
+            }
+            println!("{} sources polled, {failed} failed", reports.len());
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// `regionfeed import-opml`.
+fn import_opml(
+    file: &std::path::Path,
+    config_path: Option<&std::path::Path>,
+    region: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(region) = region {
+        anyhow::ensure!(
+            region == regions::NATIONAL || regions::by_slug(region).is_some(),
+            "unknown region \"{region}\"; valid regions: {}",
+            regions::valid_slugs_list()
+        );
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let feeds = opml::read_opml(&text).with_context(|| format!("{}", file.display()))?;
+    let existing = match config_path {
+        Some(path) => Some((
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            load_config(path)?,
+        )),
+        None => None,
+    };
+    let mut taken: std::collections::HashSet<String> = existing
+        .iter()
+        .flat_map(|(_, config)| config.sources.iter().map(|s| s.id.clone()))
+        .collect();
+    let known_urls: std::collections::HashSet<String> = existing
+        .iter()
+        .flat_map(|(_, config)| config.sources.iter().map(|s| s.url.to_string()))
+        .collect();
+    let mut new_sources = Vec::new();
+    let mut skipped = 0;
+    for feed in &feeds {
+        let normalized = url::Url::parse(&feed.url)
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if known_urls.contains(&normalized)
+            || new_sources
+                .iter()
+                .any(|s: &config::NewSource| s.url == feed.url)
+        {
+            skipped += 1;
+            continue;
+        }
+        let id = opml::source_id_for(&feed.url, &taken);
+        taken.insert(id.clone());
+        let region = region
+            .map(str::to_string)
+            .or_else(|| opml::guess_region(feed).map(str::to_string))
+            .unwrap_or_else(|| regions::NATIONAL.to_string());
+        new_sources.push(config::NewSource {
+            id,
+            url: feed.url.clone(),
+            region,
+            title: feed.title.clone(),
+        });
+    }
+    match (config_path, existing) {
+        (Some(path), Some((text, _))) => {
+            let edited = config::append_sources(&text, path, &new_sources)?;
+            std::fs::write(path, edited).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "{}: added {} sources ({skipped} already listed); reload the daemon to poll them",
+                path.display(),
+                new_sources.len()
+            );
+        }
+        _ => {
+            let snippet =
+                config::append_sources("", std::path::Path::new("import.toml"), &new_sources)?;
+            print!("{snippet}");
+            eprintln!(
+                "{} sources ({skipped} duplicates skipped)",
+                new_sources.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// One item per SIGHUP (a request to reload the config). Registered before the daemon says it is ready,
+/// so an early SIGHUP cannot kill the process.
+fn reload_requests() -> anyhow::Result<impl futures_util::Stream<Item = ()> + Unpin> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    Ok(Box::pin(futures_util::stream::unfold(
+        hangup,
+        |mut hangup| async move {
+            hangup.recv().await?;
+            tracing::info!("SIGHUP received: reloading the config");
+            Some(((), hangup))
+        },
+    )))
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        _ = terminate.recv() => tracing::info!("SIGTERM received"),
+    }
+}
