@@ -17,9 +17,11 @@ use chrono::{TimeZone, Utc};
 use regionfeed::app::{self, Polling};
 use regionfeed::classify::gazetteer::Gazetteer;
 use regionfeed::classify::tag::{TagInput, tag_item};
-use regionfeed::feed::parse::{ParseOptions, parse_feed, plain_text};
-use regionfeed::poll::ingest::{PollOutcome, items_to_store};
+use regionfeed::feed::parse::{ParseOptions, parse_feed};
+use regionfeed::poll::PollOutcome;
+use regionfeed::poll::ingest::items_to_store;
 use regionfeed::store::{PollSuccess, Store};
+use regionfeed::text::plain_text;
 
 /// Runs per figure; `BENCH_RUNS` overrides (e.g. 1 for a quick profile).
 static RUNS_OVERRIDE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
@@ -441,7 +443,7 @@ fn ingest_scenario() -> anyhow::Result<()> {
         merged = 0;
         for (index, feed) in feeds.iter().enumerate() {
             let parsed = parse_feed(feed, None, &options(now))?;
-            let items = items_to_store(parsed.items, &["shanxi"], true);
+            let items = items_to_store(parsed.items, &format!("f{index}"), &["shanxi"], true);
             let store_start = Instant::now();
             let summary = runtime.block_on(store.record_success(PollSuccess {
                 source_id: format!("f{index}"),
@@ -708,7 +710,7 @@ fn serve_scenario() -> anyhow::Result<()> {
     let (daemon, address) = runtime.block_on(async {
         let store = Store::open(&dir.path().join("serve.db"))?;
         let parsed = parse_feed(&synthetic_feed(0, 50, 3), None, &options(now))?;
-        let items = items_to_store(parsed.items, &["shanxi"], true);
+        let items = items_to_store(parsed.items, "sx", &["shanxi"], true);
         store
             .record_success(PollSuccess {
                 source_id: "sx".into(),
@@ -898,9 +900,10 @@ async fn serve_feed(
 // Scenario 5: scale — the release binary started on a database of 10,000 sources and 1,000,000 items
 
 fn scale_scenario() -> anyhow::Result<()> {
-    use regionfeed::classify::identity::item_keys;
+    use regionfeed::classify::identity::identify;
+    use regionfeed::classify::tag::{Origin, RegionTag};
     use regionfeed::feed::parse::{DateSource, ParsedItem};
-    use regionfeed::store::{NewItem, RegionTag};
+    use regionfeed::store::NewItem;
 
     let n_sources = size(10_000, 500);
     let per_source = size(100, 40);
@@ -949,10 +952,10 @@ fn scale_scenario() -> anyhow::Result<()> {
                         date_source: DateSource::Feed,
                     };
                     NewItem {
-                        keys: item_keys(&item, false),
+                        identity: identify(&format!("s{source}"), &item, false),
                         regions: vec![RegionTag {
                             region: region.to_string(),
-                            origin: "source".into(),
+                            origin: Origin::Source,
                             evidence: None,
                         }],
                         story: None,

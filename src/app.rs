@@ -14,8 +14,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{self, Config, RetentionConfig};
+use crate::poll::PollReport;
 use crate::poll::fetch::{FetchSettings, Fetcher};
-use crate::poll::ingest::{Ingestor, PollReport};
+use crate::poll::ingest::Ingestor;
 use crate::poll::scheduler::{Heartbeat, PollNow, run_heartbeat, spawn_source_loops};
 use crate::publish::{PublishState, router};
 use crate::store::Store;

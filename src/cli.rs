@@ -1,10 +1,11 @@
 //! The `regionfeed` command line: the subcommands (clap), their bodies and their text output. `main.rs`
 //! only parses arguments and calls [`run`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::poll::ingest::PollOutcome;
+use crate::poll::PollOutcome;
+use crate::store::StoreStats;
 use crate::{app, config, health, opml, regions, telemetry};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -90,143 +91,173 @@ fn load_config(path: &std::path::Path) -> anyhow::Result<config::Config> {
 /// Runs one subcommand; the exit code says whether it succeeded.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::CheckConfig { config } => {
-            let loaded = load_config(&config)?;
-            println!(
-                "{}: ok ({} sources, {} enabled)",
-                config.display(),
-                loaded.sources.len(),
-                loaded.enabled_sources().count()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Sources { config, json } => {
-            let loaded = load_config(&config)?;
-            let report = runtime()?.block_on(async {
-                let (store, _ingestor) = app::open(&loaded).await?;
-                let states = store.source_states().await?;
-                anyhow::Ok(health::report(&loaded.sources, &states))
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", health::render_table(&report));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Run { config } => {
-            let loaded = load_config(&config)?;
-            runtime()?.block_on(async {
-                let reloads = reload_requests()?;
-                app::run(&config, loaded, shutdown_signal(), reloads).await
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::CheckConfig { config } => check_config(&config),
+        Command::Sources { config, json } => sources(&config, json),
+        Command::Run { config } => run_daemon(&config),
         Command::ImportOpml {
             file,
             config,
             region,
         } => import_opml(&file, config.as_deref(), region.as_deref()),
-        Command::ExportOpml { config } => {
-            let loaded = load_config(&config)?;
-            print!(
-                "{}",
-                opml::sources_opml(
-                    &loaded.sources,
-                    &format!("regionfeed sources ({})", config.display())
-                )
-            );
-            Ok(ExitCode::SUCCESS)
+        Command::ExportOpml { config } => export_opml(&config),
+        Command::Stats { config, json } => stats(&config, json),
+        Command::PollOnce { config, source } => poll_once(&config, source.as_deref()),
+    }
+}
+
+/// `regionfeed check-config`.
+fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    println!(
+        "{}: ok ({} sources, {} enabled)",
+        path.display(),
+        loaded.sources.len(),
+        loaded.enabled_sources().count()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `regionfeed sources`.
+fn sources(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    let report = runtime()?.block_on(async {
+        let (store, _ingestor) = app::open(&loaded).await?;
+        let states = store.source_states().await?;
+        anyhow::Ok(health::report(&loaded.sources, &states))
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", health::render_table(&report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `regionfeed run`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads the config.
+fn run_daemon(path: &Path) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    runtime()?.block_on(async {
+        let reloads = reload_requests()?;
+        app::run(path, loaded, shutdown_signal(), reloads).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `regionfeed export-opml`.
+fn export_opml(path: &Path) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    print!(
+        "{}",
+        opml::sources_opml(
+            &loaded.sources,
+            &format!("regionfeed sources ({})", path.display())
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `regionfeed stats`.
+fn stats(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    let stats = runtime()?.block_on(async {
+        let (store, _ingestor) = app::open(&loaded).await?;
+        anyhow::Ok(store.stats().await?)
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    } else {
+        print_stats(&stats, &loaded.storage.database);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_stats(stats: &StoreStats, database: &Path) {
+    let time = |t: Option<i64>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or("-".to_string(), |t| t.to_rfc3339())
+    };
+    println!(
+        "items            {} ({} stories shown, {} merged copies)",
+        stats.items, stats.stories, stats.copies
+    );
+    println!(
+        "published        {} … {}",
+        time(stats.oldest),
+        time(stats.newest)
+    );
+    let tags: Vec<String> = stats
+        .tags_by_origin
+        .iter()
+        .map(|(origin, n)| format!("{origin} {n}"))
+        .collect();
+    println!(
+        "region tags      {}",
+        if tags.is_empty() {
+            "-".to_string()
+        } else {
+            tags.join(", ")
         }
-        Command::Stats { config, json } => {
-            let loaded = load_config(&config)?;
-            let stats = runtime()?.block_on(async {
-                let (store, _ingestor) = app::open(&loaded).await?;
-                anyhow::Ok(store.stats().await?)
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
-            } else {
-                let time = |t: Option<i64>| {
-                    t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                        .map_or("-".to_string(), |t| t.to_rfc3339())
-                };
-                println!(
-                    "items            {} ({} stories shown, {} merged copies)",
-                    stats.items, stats.stories, stats.copies
-                );
-                println!(
-                    "published        {} … {}",
-                    time(stats.oldest),
-                    time(stats.newest)
-                );
-                let tags: Vec<String> = stats
-                    .tags_by_origin
-                    .iter()
-                    .map(|(origin, n)| format!("{origin} {n}"))
-                    .collect();
-                println!(
-                    "region tags      {}",
-                    if tags.is_empty() {
-                        "-".to_string()
-                    } else {
-                        tags.join(", ")
-                    }
-                );
-                println!(
-                    "sources          {} ({} failing)",
-                    stats.sources, stats.failing_sources
-                );
-                println!("tombstones       {}", stats.tombstones);
-                println!(
-                    "database         {:.1} MiB ({})",
-                    stats.database_bytes as f64 / 1_048_576.0,
-                    loaded.storage.database.display()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::PollOnce { config, source } => {
-            let loaded = load_config(&config)?;
-            if let Some(id) = &source {
-                anyhow::ensure!(
-                    loaded.enabled_sources().any(|s| &s.id == id),
-                    "no enabled source \"{id}\" in {}",
-                    config.display()
-                );
-            }
-            let reports = runtime()?.block_on(async {
-                let (_store, ingestor) = app::open(&loaded).await?;
-                anyhow::Ok(app::poll_sources(&loaded, &ingestor, source.as_deref()).await)
-            })?;
-            let mut failed = 0;
-            for report in &reports {
-                let line = match &report.outcome {
-                    PollOutcome::Stored(summary) => format!(
-                        "ok        {} new, {} updated, {} unchanged",
-                        summary.new, summary.updated, summary.unchanged
-                    ),
-                    PollOutcome::NotModified => "ok        not modified (304)".to_string(),
-                    PollOutcome::Unchanged => "ok        body unchanged".to_string(),
-                    PollOutcome::Gone => {
-                        failed += 1;
-                        "GONE      answered 410 Gone earlier; not polled until its url changes"
-                            .to_string()
-                    }
-                    PollOutcome::Failed(failure) => {
-                        failed += 1;
-                        format!("FAILED    [{}] {}", failure.class, failure.message)
-                    }
-                };
-                println!("{:<24} {line}", report.source_id);
-            }
-            println!("{} sources polled, {failed} failed", reports.len());
-            Ok(if failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+    );
+    println!(
+        "sources          {} ({} failing)",
+        stats.sources, stats.failing_sources
+    );
+    println!("tombstones       {}", stats.tombstones);
+    println!(
+        "database         {:.1} MiB ({})",
+        stats.database_bytes as f64 / 1_048_576.0,
+        database.display()
+    );
+}
+
+/// `regionfeed poll-once`: exit 1 when any poll failed.
+fn poll_once(path: &Path, source: Option<&str>) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(path)?;
+    if let Some(id) = source {
+        anyhow::ensure!(
+            loaded.enabled_sources().any(|s| s.id == id),
+            "no enabled source \"{id}\" in {}",
+            path.display()
+        );
+    }
+    let reports = runtime()?.block_on(async {
+        let (_store, ingestor) = app::open(&loaded).await?;
+        anyhow::Ok(app::poll_sources(&loaded, &ingestor, source).await)
+    })?;
+    let mut failed = 0;
+    for report in &reports {
+        let (line, ok) = outcome_line(&report.outcome);
+        failed += usize::from(!ok);
+        println!("{:<24} {line}", report.source_id);
+    }
+    println!("{} sources polled, {failed} failed", reports.len());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// One line of `poll-once`'s output for an outcome, and whether it counts as a success.
+fn outcome_line(outcome: &PollOutcome) -> (String, bool) {
+    match outcome {
+        PollOutcome::Stored(summary) => (
+            format!(
+                "ok        {} new, {} updated, {} unchanged",
+                summary.new, summary.updated, summary.unchanged
+            ),
+            true,
+        ),
+        PollOutcome::NotModified => ("ok        not modified (304)".to_string(), true),
+        PollOutcome::Unchanged => ("ok        body unchanged".to_string(), true),
+        PollOutcome::Gone => (
+            "GONE      answered 410 Gone earlier; not polled until its url changes".to_string(),
+            false,
+        ),
+        PollOutcome::Failed(failure) => (
+            format!("FAILED    [{}] {}", failure.class, failure.message),
+            false,
+        ),
     }
 }
 

@@ -44,9 +44,43 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionConfig {
     /// The policy itself.
-    pub policy: crate::store::RetentionPolicy,
+    pub policy: RetentionPolicy,
     /// How often retention runs.
     pub interval: Duration,
+}
+
+/// Which items retention keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Items published longer ago than this are removed…
+    pub max_age_days: u32,
+    /// …and so are items beyond this many newest in every region they belong to (`national` counts as one)…
+    pub max_per_region: usize,
+    /// …but each source always keeps at least this many of its newest items.
+    pub min_per_source: usize,
+    /// Items removed per transaction, so polls are never held up long.
+    pub batch: usize,
+}
+
+/// Limits on what a client may cost the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers; then its connection is closed.
+    pub header_timeout: Duration,
+    /// Largest request head (request line + headers), bytes; a bigger one is refused.
+    pub max_header_bytes: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> ServerLimits {
+        ServerLimits {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+        }
+    }
 }
 
 /// `[server]`: the HTTP endpoint.
@@ -59,7 +93,7 @@ pub struct ServerConfig {
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
     /// Connection cap, header deadline and size.
-    pub limits: crate::server::ServerLimits,
+    pub limits: ServerLimits,
     /// Bearer token for the endpoints that change state (`POST /sources/{id}/refresh`); `None`: they are
     /// off.
     pub admin_token: Option<String>,

@@ -30,3 +30,4 @@ pub mod regions;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod text;

@@ -1,8 +1,10 @@
-//! OPML in and out for the source list: reading a reader's subscription export into source entries
-//! (`regionfeed import-opml`) and writing the configured sources grouped by region (`export-opml`). Pure.
+//! OPML in and out: reading a reader's subscription export into source entries (`regionfeed import-opml`),
+//! and the one OPML writer ([`write_opml`]) behind both the configured sources grouped by region
+//! (`export-opml`) and the list of region feeds (`GET /opml`). Pure.
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use url::Url;
@@ -10,8 +12,8 @@ use url::Url;
 use crate::classify::gazetteer::Gazetteer;
 use crate::classify::tag::{TagInput, tag_item};
 use crate::config::SourceConfig;
-use crate::publish::pages::escape;
 use crate::regions;
+use crate::text::escape;
 
 /// One feed found in an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,48 +169,112 @@ pub fn source_id_for(url: &str, taken: &HashSet<String>) -> String {
         .expect("some number is free")
 }
 
+/// One `<outline>` of an OPML document: a feed (with `xml_url`) or a folder (with `children`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// `text` and `title`.
+    pub text: String,
+    /// `xmlUrl`: the feed; `None` for a folder.
+    pub xml_url: Option<String>,
+    /// `htmlUrl`: the page to read it on.
+    pub html_url: Option<String>,
+    /// `category`: region slugs.
+    pub category: Option<String>,
+    /// The outlines inside a folder.
+    pub children: Vec<Outline>,
+}
+
+/// An OPML 2.0 document titled `title` holding `outlines`; every value is escaped.
+pub fn write_opml(
+    title: &str,
+    date_created: Option<DateTime<Utc>>,
+    outlines: &[Outline],
+) -> String {
+    let mut opml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n",
+    );
+    opml.push_str(&format!("    <title>{}</title>\n", escape(title)));
+    if let Some(date) = date_created {
+        opml.push_str(&format!(
+            "    <dateCreated>{}</dateCreated>\n",
+            date.format("%a, %d %b %Y %H:%M:%S GMT")
+        ));
+    }
+    opml.push_str("    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n");
+    for outline in outlines {
+        write_outline(&mut opml, outline, 2);
+    }
+    opml.push_str("  </body>\n</opml>\n");
+    opml
+}
+
+fn write_outline(opml: &mut String, outline: &Outline, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let text = escape(&outline.text);
+    opml.push_str(&format!("{indent}<outline"));
+    if outline.xml_url.is_some() {
+        opml.push_str(" type=\"rss\"");
+    }
+    opml.push_str(&format!(" text=\"{text}\" title=\"{text}\""));
+    let attributes = [
+        ("xmlUrl", &outline.xml_url),
+        ("htmlUrl", &outline.html_url),
+        ("category", &outline.category),
+    ];
+    for (name, value) in attributes {
+        if let Some(value) = value {
+            opml.push_str(&format!(" {name}=\"{}\"", escape(value)));
+        }
+    }
+    if outline.children.is_empty() {
+        opml.push_str("/>\n");
+        return;
+    }
+    opml.push_str(">\n");
+    for child in &outline.children {
+        write_outline(opml, child, depth + 1);
+    }
+    opml.push_str(&format!("{indent}</outline>\n"));
+}
+
 /// OPML 2.0 of the configured sources (the upstream feeds), one folder per region, `national` last.
 pub fn sources_opml(sources: &[SourceConfig], title: &str) -> String {
-    let mut opml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>{}</title></head>\n<body>\n",
-        escape(title)
-    );
-    let mut folders: Vec<(String, &'static str)> = regions::REGIONS
+    let mut folders: Vec<(&str, &'static str)> = regions::REGIONS
         .iter()
-        .map(|region| (region.name_simplified.to_string(), region.slug))
+        .map(|region| (region.name_simplified, region.slug))
         .collect();
-    folders.push(("全国".to_string(), regions::NATIONAL));
-    for (name, slug) in folders {
-        let members: Vec<&SourceConfig> = sources
-            .iter()
-            .filter(|source| match source.regions.first() {
-                Some(first) => *first == slug,
-                None => slug == regions::NATIONAL,
-            })
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        opml.push_str(&format!(
-            "<outline text=\"{name}\" title=\"{name}\" category=\"{slug}\">\n"
-        ));
-        for source in members {
-            let title = source.title.clone().unwrap_or_else(|| source.id.clone());
-            opml.push_str(&format!(
-                "  <outline type=\"rss\" text=\"{t}\" title=\"{t}\" xmlUrl=\"{url}\" category=\"{regions}\"/>\n",
-                t = escape(&title),
-                url = escape(source.url.as_str()),
-                regions = if source.regions.is_empty() {
-                    regions::NATIONAL.to_string()
-                } else {
-                    source.regions.join(",")
-                },
-            ));
-        }
-        opml.push_str("</outline>\n");
+    folders.push(("全国", regions::NATIONAL));
+    let outlines: Vec<Outline> = folders
+        .into_iter()
+        .map(|(name, slug)| Outline {
+            text: name.to_string(),
+            category: Some(slug.to_string()),
+            children: sources
+                .iter()
+                .filter(|source| match source.regions.first() {
+                    Some(first) => *first == slug,
+                    None => slug == regions::NATIONAL,
+                })
+                .map(source_outline)
+                .collect(),
+            ..Outline::default()
+        })
+        .filter(|folder| !folder.children.is_empty())
+        .collect();
+    write_opml(title, None, &outlines)
+}
+
+fn source_outline(source: &SourceConfig) -> Outline {
+    Outline {
+        text: source.title.clone().unwrap_or_else(|| source.id.clone()),
+        xml_url: Some(source.url.to_string()),
+        category: Some(if source.regions.is_empty() {
+            regions::NATIONAL.to_string()
+        } else {
+            source.regions.join(",")
+        }),
+        ..Outline::default()
     }
-    opml.push_str("</body>\n</opml>\n");
-    opml
 }
 
 #[cfg(test)]

@@ -3,4 +3,7 @@
 
 pub mod fetch;
 pub mod ingest;
+pub mod report;
 pub mod scheduler;
+
+pub use report::{PollFailureInfo, PollOutcome, PollReport};

@@ -15,26 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
-/// Limits on what a client may cost the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServerLimits {
-    /// Connections served at once; further clients wait in the listen backlog.
-    pub max_connections: usize,
-    /// Time a client has to send a request's headers; then its connection is closed.
-    pub header_timeout: Duration,
-    /// Largest request head (request line + headers), bytes; a bigger one is refused.
-    pub max_header_bytes: usize,
-}
-
-impl Default for ServerLimits {
-    fn default() -> ServerLimits {
-        ServerLimits {
-            max_connections: 512,
-            header_timeout: Duration::from_secs(10),
-            max_header_bytes: 16 * 1024,
-        }
-    }
-}
+use crate::config::ServerLimits;
 
 /// How long open requests get to finish after shutdown begins.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);

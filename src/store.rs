@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-pub use items::{BORROWED, IngestSummary, NewItem, PollSuccess, RegionTag, TAG_ORIGINS};
+pub use items::{IngestSummary, NewItem, PollSuccess};
 pub use queries::{AlsoReported, ItemQuery, RegionCount, Selection, StoredItem};
-pub use retention::{RetentionPolicy, TOMBSTONE_DAYS};
+pub use retention::TOMBSTONE_DAYS;
 use schema::{configure, migrate, read_version};
 pub use sources::{PollFailure, SourceState};
 pub use stats::StoreStats;
@@ -163,7 +163,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::identity::item_keys;
+    use crate::classify::identity::identify;
+    use crate::classify::tag::{Origin, RegionTag};
+    use crate::config::RetentionPolicy;
     use crate::feed::parse::DateSource;
     use crate::feed::parse::ParsedItem;
     use chrono::TimeZone;
@@ -197,11 +199,11 @@ mod tests {
                 .into_iter()
                 .map(|item| NewItem {
                     story: None,
-                    keys: item_keys(&item, true),
+                    identity: identify(source_id, &item, true),
                     item,
                     regions: vec![RegionTag {
                         region: region.into(),
-                        origin: "source".into(),
+                        origin: Origin::Source,
                         evidence: None,
                     }],
                 })

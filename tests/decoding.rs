@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Canned, FixtureServer, feed_entries, source_tables, start_daemon};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 fn feed_xml(declaration: Option<&str>, title: &str) -> String {
     let declaration = declaration

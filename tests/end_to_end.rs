@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Canned, FixtureServer, feed_entries, get, rss, start_daemon};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 const SHANXI_ITEMS: &[(&str, &str, &str, &str)] = &[
     (

@@ -21,7 +21,7 @@ use common::{
     Canned, FixtureServer, outcome_of, peak_rss_kib, rss, start_daemon_with_poll,
     start_scheduled_daemon,
 };
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 fn good_feed(tag: &str, round: usize) -> Canned {
     let items: Vec<(String, String, String)> = (0..=round)

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Canned, FixtureServer, rss, source_tables, start_daemon, start_daemon_with_poll};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 fn one_item_feed(title: &str) -> String {
     rss(

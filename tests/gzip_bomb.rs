@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 
 use common::{Canned, FixtureServer, peak_rss_kib, source_tables, start_daemon_with_poll};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 #[tokio::test]
 async fn gzip_bomb_is_cut_off_with_bounded_memory() {

@@ -10,7 +10,7 @@ use common::{
     Canned, FixtureServer, entry_html, get, outcome_of, peak_rss_kib, source_tables, start_daemon,
 };
 use regionfeed::feed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 fn rss_with_items(items: &str) -> Canned {
     Canned::rss(&format!(

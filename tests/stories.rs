@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Canned, FixtureServer, feed_entries, get, start_daemon};
-use regionfeed::poll::ingest::PollOutcome;
+use regionfeed::poll::PollOutcome;
 
 /// RSS with (guid, link, title, description, date) items.
 fn feed(title: &str, items: &[(&str, &str, &str, &str, &str)]) -> String {

@@ -145,6 +145,44 @@ fn short_hash(text: &str) -> String {
     hex::encode(&Sha256::digest(text.as_bytes())[..16])
 }
 
+/// The stored form of an identity key: scoped to its source, hashed to 16 bytes.
+pub type KeyHash = [u8; 16];
+
+/// Everything the store needs to know which stored item an entry is, computed before the store sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Our id for the item if it is new: derived from the source and the first key, never changed.
+    pub uid: String,
+    /// The keys the entry is known by, strongest first, in their stored form; never empty.
+    pub key_hashes: Vec<KeyHash>,
+    /// Hash of what output shows of the entry: a different hash means an upstream edit.
+    pub content_hash: String,
+}
+
+/// The identity of `item`, an entry of source `source_id` (`guid_is_trustworthy` from
+/// [`trustworthy_guids`]).
+pub fn identify(source_id: &str, item: &ParsedItem, guid_is_trustworthy: bool) -> Identity {
+    let keys = item_keys(item, guid_is_trustworthy);
+    let first_key = keys.first().map(String::as_str).unwrap_or("");
+    Identity {
+        uid: stable_item_id(source_id, first_key),
+        key_hashes: keys.iter().map(|key| key_hash(source_id, key)).collect(),
+        content_hash: content_hash(item),
+    }
+}
+
+/// The stored form of `key`, an identity key of an entry of `source_id`.
+pub fn key_hash(source_id: &str, key: &str) -> KeyHash {
+    let digest = Sha256::new()
+        .chain_update(source_id.as_bytes())
+        .chain_update([0x1f])
+        .chain_update(key.as_bytes())
+        .finalize();
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&digest[..16]);
+    hash
+}
+
 /// For each item of one fetched feed, whether its guid is unique within the feed.
 pub fn trustworthy_guids(items: &[ParsedItem]) -> Vec<bool> {
     let mut counts = std::collections::HashMap::new();

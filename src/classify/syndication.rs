@@ -131,7 +131,7 @@ impl PreparedPrint {
 
     /// The cheap first test against another story's SimHash and anchors: when false, not the same story.
     pub fn could_be_same(&self, simhash: u64, anchors: &AnchorHashes) -> bool {
-        (self.print.simhash ^ simhash).count_ones() <= MAX_DISTANCE && self.anchors.agree(anchors)
+        simhash_distance(self.print.simhash, simhash) <= MAX_DISTANCE && self.anchors.agree(anchors)
     }
 
     /// The text test, for pairs that passed [`PreparedPrint::could_be_same`]: the same wire text under a
@@ -218,9 +218,14 @@ pub fn swaps_a_short_word(a: &str, b: &str) -> bool {
     swapped(deleted, inserted)
 }
 
-/// Differing SimHash bits.
+/// Differing bits of two SimHashes: how far apart two texts are.
+pub fn simhash_distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// Differing SimHash bits of two prints.
 pub fn distance(a: &StoryPrint, b: &StoryPrint) -> u32 {
-    (a.simhash ^ b.simhash).count_ones()
+    simhash_distance(a.simhash, b.simhash)
 }
 
 /// Anchors contradict when both titles name places (or numbers) and share none of them.

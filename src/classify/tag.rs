@@ -18,7 +18,6 @@ use regex::Regex;
 
 use crate::classify::gazetteer::{Form, Gazetteer, Mention};
 use crate::classify::script::fold;
-use crate::store::RegionTag;
 
 /// Characters of body text read for tags (the lead; datelines and the main subject are at the start).
 pub const BODY_CHARS: usize = 600;
@@ -39,7 +38,15 @@ pub enum Origin {
 }
 
 impl Origin {
-    /// The word stored and shown for this origin.
+    /// Every origin, strongest first; `origin as usize` indexes this array.
+    pub const ALL: [Origin; 4] = [
+        Origin::Source,
+        Origin::Dateline,
+        Origin::Title,
+        Origin::Body,
+    ];
+
+    /// The word stored, shown and accepted in queries (`?origin=dateline`) for this origin.
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Source => "source",
@@ -48,6 +55,39 @@ impl Origin {
             Origin::Body => "body",
         }
     }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that names no [`Origin`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown tag origin \"{0}\"")]
+pub struct UnknownOrigin(pub String);
+
+impl std::str::FromStr for Origin {
+    type Err = UnknownOrigin;
+
+    fn from_str(word: &str) -> Result<Origin, UnknownOrigin> {
+        Origin::ALL
+            .into_iter()
+            .find(|origin| origin.as_str() == word)
+            .ok_or_else(|| UnknownOrigin(word.to_string()))
+    }
+}
+
+/// One region an item belongs to, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionTag {
+    /// Region slug.
+    pub region: String,
+    /// What put the item in the region.
+    pub origin: Origin,
+    /// The text that matched (a place name), if any.
+    pub evidence: Option<String>,
 }
 
 /// What tagging needs to know about one item.
@@ -134,7 +174,7 @@ pub fn tag_item(gazetteer: &Gazetteer, input: TagInput<'_>) -> Vec<RegionTag> {
         if !tags.iter().any(|tag| tag.region == region) {
             tags.push(RegionTag {
                 region: region.to_string(),
-                origin: origin.as_str().to_string(),
+                origin,
                 evidence,
             });
         }
@@ -236,7 +276,7 @@ fn without_bylines(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn tags(title: &str, body: &str, source_regions: &[&'static str]) -> Vec<(String, String)> {
+    fn tags(title: &str, body: &str, source_regions: &[&'static str]) -> Vec<(String, Origin)> {
         tag_item(
             Gazetteer::builtin(),
             TagInput {
@@ -278,7 +318,7 @@ mod tests {
                 "中新网太原11月25日电（记者 李庭耀）连日来，农民抢收玉米。",
                 &[]
             ),
-            vec![("shanxi".to_string(), "dateline".to_string())]
+            vec![("shanxi".to_string(), Origin::Dateline)]
         );
         assert_eq!(
             regions("一地举办活动", "新华社平遥11月25日电 古城迎来游客。", &[]),

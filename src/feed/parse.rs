@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::feed::dates::parse_date;
 use crate::feed::decode::decode;
+use crate::text::plain_text;
 
 /// How far in the future a published time may be before it is clamped to the fetch time.
 pub const FUTURE_TOLERANCE: chrono::Duration = chrono::Duration::minutes(15);
@@ -363,34 +364,6 @@ fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
     matches!(url.scheme(), "http" | "https")
         .then(|| url.to_string())
         .filter(|link| link.len() <= MAX_LINK_BYTES)
-}
-
-/// Folds white space (titles from Chinese feeds carry `\n　　` indents) and drops markup tags from titles.
-/// Only what looks like a tag (`<` then an ASCII letter, `/` or `!`, up to `>`) is dropped, so a title that
-/// really says `<&>` or `<初雪>` keeps it.
-pub fn plain_text(text: &str) -> String {
-    let mut without_tags = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('<') {
-        without_tags.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let looks_like_tag = after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
-        match after.find('>') {
-            Some(end) if looks_like_tag => rest = &after[end + 1..],
-            _ => {
-                without_tags.push('<');
-                rest = after;
-            }
-        }
-    }
-    without_tags.push_str(rest);
-    without_tags
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn fallback_title(text: Option<&str>) -> String {

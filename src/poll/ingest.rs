@@ -8,26 +8,27 @@
 //! sources.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::classify::gazetteer::Gazetteer;
-use crate::classify::identity::{item_keys, trustworthy_guids};
+use crate::classify::identity::{identify, trustworthy_guids};
 use crate::classify::syndication::story_print;
-use crate::classify::tag::{TagInput, tag_item};
+use crate::classify::tag::{Origin, TagInput, tag_item};
 use crate::config::SourceConfig;
-use crate::feed::parse::{ParseOptions, ParsedItem, parse_feed, plain_text};
+use crate::feed::parse::{ParseError, ParseOptions, ParsedFeed, ParsedItem, parse_feed};
 use crate::metrics::{KindLabel, Metrics, PollLabels};
 use crate::poll::fetch::{Fetched, Fetcher, Validators};
-use crate::store::{
-    IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store, TAG_ORIGINS,
-};
+use crate::poll::report::{PollFailureInfo, PollOutcome, PollReport};
+use crate::poll::scheduler::{Poller, ResumeState};
+use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store};
+use crate::text::plain_text;
 
 /// Polls sources and stores what they return.
 pub struct Ingestor {
@@ -40,51 +41,6 @@ pub struct Ingestor {
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     parses: AtomicU64,
     metrics: Arc<Metrics>,
-}
-
-/// The result of one poll.
-#[derive(Debug, Clone, Serialize)]
-pub struct PollReport {
-    /// Which source.
-    pub source_id: String,
-    /// What happened.
-    pub outcome: PollOutcome,
-    /// Failures in a row after this poll (0 after a success), for backoff.
-    pub consecutive_failures: u32,
-}
-
-/// What one poll did.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum PollOutcome {
-    /// A body was parsed and stored.
-    Stored(IngestSummary),
-    /// The server answered 304.
-    NotModified,
-    /// The body was byte-identical to the last one; nothing parsed.
-    Unchanged,
-    /// The poll failed.
-    Failed(PollFailureInfo),
-    /// The feed answered 410 Gone at this URL earlier; no request was made.
-    Gone,
-}
-
-/// Why a poll failed, for the scheduler and the summary.
-#[derive(Debug, Clone, Serialize)]
-pub struct PollFailureInfo {
-    /// Short error class.
-    pub class: String,
-    /// The full message.
-    pub message: String,
-    /// When the server asked us to come back.
-    pub retry_after: Option<DateTime<Utc>>,
-}
-
-impl PollReport {
-    /// True when the poll failed.
-    pub fn failed(&self) -> bool {
-        matches!(self.outcome, PollOutcome::Failed(_))
-    }
 }
 
 impl Ingestor {
@@ -146,7 +102,7 @@ impl Ingestor {
                 self.metrics.count_items("unchanged", summary.unchanged);
                 self.metrics.count_items("tombstoned", summary.tombstoned);
                 self.metrics.merges.inc_by(summary.merged as u64);
-                for (origin, n) in TAG_ORIGINS.iter().zip(summary.new_tags) {
+                for (origin, n) in Origin::ALL.iter().zip(summary.new_tags) {
                     if n > 0 {
                         self.metrics
                             .tags
@@ -274,33 +230,7 @@ impl Ingestor {
     ) -> Result<PollOutcome, Failure> {
         // Validators and body hash belong to the URL they came from; a changed URL starts afresh.
         let same_url = state.url == source.url.as_str();
-        let validators = if same_url {
-            Validators {
-                etag: state.etag.clone(),
-                last_modified: state.last_modified.clone(),
-            }
-        } else {
-            Validators::default()
-        };
-        let fetcher = self
-            .fetcher
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let fetch_started = std::time::Instant::now();
-        let fetched = fetcher.fetch(&source.url, &validators).await;
-        self.metrics
-            .fetch_seconds
-            .observe(fetch_started.elapsed().as_secs_f64());
-        let fetched = fetched.map_err(|error| Failure {
-            status: error.status(),
-            info: PollFailureInfo {
-                class: error.class(),
-                message: error.to_string(),
-                retry_after: error.retry_after(),
-            },
-        })?;
-        let body = match fetched {
+        let body = match self.fetch(source, state, same_url).await? {
             Fetched::NotModified => {
                 let mut success = empty_success(source, now, 304);
                 success.moved_to = state.moved_to.clone();
@@ -332,20 +262,91 @@ impl Ingestor {
             self.record(success).await?;
             return Ok(PollOutcome::Unchanged);
         }
+        let base_url = body
+            .moved_permanently
+            .clone()
+            .unwrap_or_else(|| source.url.clone());
+        let answer = Answer {
+            bytes: body.bytes,
+            content_type: body.content_type,
+            base_url,
+            status,
+        };
+        let (parsed, items) = self.parse_and_classify(source, answer, now).await?;
+        let summary = self
+            .record(PollSuccess {
+                source_id: source.id.clone(),
+                now,
+                status,
+                etag: body.etag,
+                last_modified: body.last_modified,
+                body_hash: Some(body_hash),
+                feed_title: parsed.title,
+                feed_link: parsed.link,
+                moved_to,
+                items,
+            })
+            .await?;
+        Ok(PollOutcome::Stored(summary))
+    }
 
+    /// Fetches the source, conditionally when its stored validators belong to its current URL.
+    async fn fetch(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        same_url: bool,
+    ) -> Result<Fetched, Failure> {
+        let validators = if same_url {
+            Validators {
+                etag: state.etag.clone(),
+                last_modified: state.last_modified.clone(),
+            }
+        } else {
+            Validators::default()
+        };
+        let fetcher = self
+            .fetcher
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let fetch_started = std::time::Instant::now();
+        let fetched = fetcher.fetch(&source.url, &validators).await;
+        self.metrics
+            .fetch_seconds
+            .observe(fetch_started.elapsed().as_secs_f64());
+        fetched.map_err(|error| Failure {
+            status: error.status(),
+            info: PollFailureInfo {
+                class: error.class(),
+                message: error.to_string(),
+                retry_after: error.retry_after(),
+            },
+        })
+    }
+
+    /// Parses a body and classifies its entries (identity, regions, stories) on a blocking thread, at
+    /// most one per CPU at a time.
+    async fn parse_and_classify(
+        &self,
+        source: &SourceConfig,
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) -> Result<(ParsedFeed, Vec<NewItem>), Failure> {
+        let Answer {
+            bytes,
+            content_type,
+            base_url,
+            status,
+        } = answer;
         let options = ParseOptions {
             timezone: source.timezone,
             encoding: source.encoding,
-            base_url: Some(
-                body.moved_permanently
-                    .clone()
-                    .unwrap_or_else(|| source.url.clone()),
-            ),
+            base_url: Some(base_url),
             now,
         };
-        let content_type = body.content_type.clone();
-        let bytes = body.bytes;
         self.parses.fetch_add(1, Ordering::Relaxed);
+        let source_id = source.id.clone();
         let source_regions = source.regions.clone();
         let text_tagging = source.text_tagging;
         let _parse_slot = self
@@ -353,15 +354,11 @@ impl Ingestor {
             .acquire()
             .await
             .map_err(|error| Failure::internal(format!("parse slots closed: {error}")))?;
-        // Parsing and tagging are CPU work; keep them off the async workers.
         let (parsed, items) = tokio::task::spawn_blocking(move || {
             let mut parsed = parse_feed(&bytes, content_type.as_deref(), &options)?;
-            let items = items_to_store(
-                std::mem::take(&mut parsed.items),
-                &source_regions,
-                text_tagging,
-            );
-            Ok::<_, crate::feed::parse::ParseError>((parsed, items))
+            let entries = std::mem::take(&mut parsed.items);
+            let items = items_to_store(entries, &source_id, &source_regions, text_tagging);
+            Ok::<_, ParseError>((parsed, items))
         })
         .await
         .map_err(|error| {
@@ -392,22 +389,7 @@ impl Ingestor {
                 "feed carries more items than one poll takes; the newest were kept"
             );
         }
-
-        let summary = self
-            .record(PollSuccess {
-                source_id: source.id.clone(),
-                now,
-                status,
-                etag: body.etag,
-                last_modified: body.last_modified,
-                body_hash: Some(body_hash),
-                feed_title: parsed.title,
-                feed_link: parsed.link,
-                moved_to,
-                items,
-            })
-            .await?;
-        Ok(PollOutcome::Stored(summary))
+        Ok((parsed, items))
     }
 
     async fn record(&self, success: PollSuccess) -> Result<IngestSummary, Failure> {
@@ -418,11 +400,12 @@ impl Ingestor {
     }
 }
 
-/// The parsed entries of one feed, with their identity keys and region tags, ready for the store.
-/// `source_regions` are the source's configured regions (empty: national); `text_tagging` adds regions
-/// found in each item's text (see `tag`).
+/// The parsed entries of one feed of source `source_id`, with their identity (keys, id, content hash),
+/// region tags and story fingerprint, ready for the store. `source_regions` are the source's configured
+/// regions (empty: national); `text_tagging` adds regions found in each item's text (see `tag`).
 pub fn items_to_store(
     items: Vec<ParsedItem>,
+    source_id: &str,
     source_regions: &[&'static str],
     text_tagging: bool,
 ) -> Vec<NewItem> {
@@ -450,7 +433,7 @@ pub fn items_to_store(
             let story = Some(story_print(&item.title, &body));
             NewItem {
                 story,
-                keys: item_keys(&item, guid_is_trustworthy),
+                identity: identify(source_id, &item, guid_is_trustworthy),
                 item,
                 regions,
             }
@@ -471,6 +454,15 @@ fn empty_success(source: &SourceConfig, now: DateTime<Utc>, status: u16) -> Poll
         moved_to: None,
         items: Vec::new(),
     }
+}
+
+/// A body to parse: what the server answered, and the URL its relative links resolve against.
+struct Answer {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    base_url: Url,
+    /// HTTP status (0 for files).
+    status: u16,
 }
 
 /// A failed poll on its way to being recorded.
@@ -496,6 +488,33 @@ impl Failure {
                 message,
                 retry_after: None,
             },
+        }
+    }
+}
+
+impl Poller for Ingestor {
+    fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send {
+        Ingestor::poll(self, source)
+    }
+
+    async fn resume_state(&self, source: &SourceConfig) -> ResumeState {
+        match self.store().source_state(&source.id).await {
+            Ok(Some(state)) => ResumeState {
+                consecutive_failures: u32::try_from(state.consecutive_failures).unwrap_or(0),
+                next_due: state.next_due.and_then(|t| DateTime::from_timestamp(t, 0)),
+                gone: state.gone_url.as_deref() == Some(source.url.as_str()),
+            },
+            Ok(None) => ResumeState::default(),
+            Err(error) => {
+                tracing::warn!(source = %source.id, %error, "cannot read schedule state; starting fresh");
+                ResumeState::default()
+            }
+        }
+    }
+
+    async fn remember_next_due(&self, source_id: &str, next_due: DateTime<Utc>) {
+        if let Err(error) = self.store().record_next_due(source_id, next_due).await {
+            tracing::warn!(source = %source_id, %error, "cannot record next poll time");
         }
     }
 }

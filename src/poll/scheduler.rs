@@ -15,7 +15,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
-use crate::poll::ingest::{Ingestor, PollOutcome, PollReport};
+use crate::poll::report::{PollOutcome, PollReport};
 
 use crate::config::CronSchedule;
 /// Delay of the first poll of source number `index` out of `n_sources`, spread evenly over `spread`.
@@ -70,8 +70,8 @@ pub fn jitter_for(source_id: &str, attempt: u32) -> f64 {
     (hash % 10_000) as f64 / 10_000.0
 }
 
-/// What the scheduler drives: something that polls a source and remembers schedule state. [`Ingestor`]
-/// is the real one; tests use a fake to check timing on tokio's paused clock.
+/// What the scheduler drives: something that polls a source and remembers schedule state. The
+/// `Ingestor` (`poll::ingest`) is the real one; tests use a fake to check timing on tokio's paused clock.
 pub trait Poller: Send + Sync + 'static {
     /// Polls `source` once.
     fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send;
@@ -94,33 +94,6 @@ pub struct ResumeState {
     pub next_due: Option<DateTime<Utc>>,
     /// The source answered 410 Gone at its current URL.
     pub gone: bool,
-}
-
-impl Poller for Ingestor {
-    fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send {
-        Ingestor::poll(self, source)
-    }
-
-    async fn resume_state(&self, source: &SourceConfig) -> ResumeState {
-        match self.store().source_state(&source.id).await {
-            Ok(Some(state)) => ResumeState {
-                consecutive_failures: u32::try_from(state.consecutive_failures).unwrap_or(0),
-                next_due: state.next_due.and_then(|t| DateTime::from_timestamp(t, 0)),
-                gone: state.gone_url.as_deref() == Some(source.url.as_str()),
-            },
-            Ok(None) => ResumeState::default(),
-            Err(error) => {
-                tracing::warn!(source = %source.id, %error, "cannot read schedule state; starting fresh");
-                ResumeState::default()
-            }
-        }
-    }
-
-    async fn remember_next_due(&self, source_id: &str, next_due: DateTime<Utc>) {
-        if let Err(error) = self.store().record_next_due(source_id, next_due).await {
-            tracing::warn!(source = %source_id, %error, "cannot record next poll time");
-        }
-    }
 }
 
 /// Wall-clock time that advances with tokio's clock, so a paused clock in tests moves cron time too.
@@ -438,7 +411,7 @@ mod tests {
         assert!(values.windows(2).any(|w| w[0] != w[1]));
     }
 
-    use crate::poll::ingest::PollFailureInfo;
+    use crate::poll::report::PollFailureInfo;
     use crate::store::IngestSummary;
     use std::collections::VecDeque;
     use std::sync::Mutex;

@@ -177,7 +177,12 @@ pub(super) async fn feed(
     let time_bucket = request.filter_time.map(|_| now.timestamp() / 60);
     let key = format!(
         "{:?}|{}|{}|{}|{:?}|{:?}",
-        request.format, selector.name, request.canonical_query, base, request.before, time_bucket
+        request.format,
+        selector.name,
+        request.canonical_query,
+        base,
+        request.before.map(|cursor| cursor.to_string()),
+        time_bucket
     );
     let etag = format!(
         "\"{change_seq:x}-{}\"",
@@ -255,9 +260,7 @@ async fn render_feed(
     let query = ItemQuery {
         selection: selector.selection.clone(),
         since,
-        before: request
-            .before
-            .map(|cursor| (cursor.published, cursor.row_id)),
+        before: request.before.map(Cursor::bound),
         sources: request.sources.clone(),
         origins: request.origins.clone(),
         // One more than asked tells whether there is a next page.
@@ -290,19 +293,13 @@ async fn render_feed(
                 &selector.name,
                 request.format,
                 &request.canonical_query,
-                Some(&Cursor::after_item(last)),
+                Some(&Cursor::after_item(last).to_string()),
             )
         })
     } else {
         None
     };
-    let before_text = request.before.map(|cursor| {
-        if cursor.row_id == i64::MAX {
-            cursor.published.to_string()
-        } else {
-            format!("{}_{}", cursor.published, cursor.row_id)
-        }
-    });
+    let before_text = request.before.map(|cursor| cursor.to_string());
     let updated = items
         .iter()
         .map(|item| item.updated.unwrap_or(item.published).max(item.published))

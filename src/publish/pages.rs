@@ -6,8 +6,10 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::health::RegionHealth;
+use crate::opml::{Outline, write_opml};
 use crate::regions::{self, NATIONAL, Region};
 use crate::store::RegionCount;
+use crate::text::escape;
 
 /// Geographic groups used in the OPML file and the index page, in display order.
 pub const AREAS: &[(&str, &str, &[&str])] = &[
@@ -52,22 +54,6 @@ pub fn region_totals(counts: &[RegionCount], slugs: &[&str]) -> (i64, Option<i64
         .filter(|count| slugs.contains(&count.region.as_str()));
     let items = matching.clone().map(|count| count.items).sum();
     (items, matching.filter_map(|count| count.newest).max())
-}
-
-/// Escapes text for HTML and XML content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// `shaanxi` → `Shaanxi`.
@@ -182,42 +168,40 @@ pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth])
     html
 }
 
-fn opml_outline(base: &str, region: &Region) -> String {
-    let text = format!("{} {}", region.name_simplified, pinyin_name(region.slug));
-    format!(
-        "      <outline type=\"rss\" text=\"{text}\" title=\"{text}\" xmlUrl=\"{base}/feeds/{slug}.xml\" htmlUrl=\"{base}/#{slug}\"/>\n",
-        text = escape(&text),
-        base = escape(base),
-        slug = region.slug
-    )
+fn region_outline(base: &str, region: &Region) -> Outline {
+    Outline {
+        text: format!("{} {}", region.name_simplified, pinyin_name(region.slug)),
+        xml_url: Some(format!("{base}/feeds/{}.xml", region.slug)),
+        html_url: Some(format!("{base}/#{}", region.slug)),
+        ..Outline::default()
+    }
 }
 
 /// OPML 2.0 listing every region feed, grouped by area, so a reader can subscribe to all at once.
 pub fn render_opml(base: &str, now: DateTime<Utc>) -> String {
-    let mut opml =
-        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
-    let _ = write!(
-        opml,
-        "  <head>\n    <title>regionfeed 地区新闻 Regional news of China</title>\n    <dateCreated>{}</dateCreated>\n    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n",
-        now.format("%a, %d %b %Y %H:%M:%S GMT")
-    );
-    for (name, english, slugs) in AREAS {
-        let text = escape(&format!("{name} {english}"));
-        let _ = writeln!(opml, "    <outline text=\"{text}\" title=\"{text}\">");
-        for slug in *slugs {
-            if let Some(region) = regions::by_slug(slug) {
-                opml.push_str(&opml_outline(base, region));
-            }
-        }
-        opml.push_str("    </outline>\n");
-    }
-    let _ = writeln!(
-        opml,
-        "    <outline type=\"rss\" text=\"全国 National\" title=\"全国 National\" xmlUrl=\"{0}/feeds/national.xml\" htmlUrl=\"{0}/\"/>",
-        escape(base)
-    );
-    opml.push_str("  </body>\n</opml>\n");
-    opml
+    let mut outlines: Vec<Outline> = AREAS
+        .iter()
+        .map(|(name, english, slugs)| Outline {
+            text: format!("{name} {english}"),
+            children: slugs
+                .iter()
+                .filter_map(|slug| regions::by_slug(slug))
+                .map(|region| region_outline(base, region))
+                .collect(),
+            ..Outline::default()
+        })
+        .collect();
+    outlines.push(Outline {
+        text: "全国 National".into(),
+        xml_url: Some(format!("{base}/feeds/national.xml")),
+        html_url: Some(format!("{base}/")),
+        ..Outline::default()
+    });
+    write_opml(
+        "regionfeed 地区新闻 Regional news of China",
+        Some(now),
+        &outlines,
+    )
 }
 
 #[cfg(test)]
@@ -248,13 +232,5 @@ mod tests {
             );
         }
         assert!(opml.contains("text=\"陕西 Shaanxi\"") && opml.contains("text=\"山西 Shanxi\""));
-    }
-
-    #[test]
-    fn escaping() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
     }
 }

@@ -7,12 +7,11 @@ use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 
 pub use crate::classify::script::ScriptConversion;
+use crate::classify::tag::Origin;
 use crate::publish::AppError;
 use crate::regions;
 use crate::store::StoredItem;
 
-/// Values `origin=` accepts: why an item has a region.
-pub const ORIGINS: [&str; 4] = crate::store::TAG_ORIGINS;
 /// Items in a feed unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
 /// Most items a feed returns.
@@ -67,19 +66,51 @@ impl Format {
     }
 }
 
-/// A paging cursor: items strictly older than (published, row id).
+/// A paging cursor: items strictly older than (published, row id). Written in `before=` as
+/// `{published}_{row id}`, or as a plain time (unix seconds or a date) for "older than this time".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     /// Published time, unix seconds.
     pub published: i64,
-    /// Row id tie-breaker; `i64::MAX` when the cursor is a plain time.
-    pub row_id: i64,
+    /// Row id tie-breaker; `None` when the cursor is a plain time.
+    pub row_id: Option<i64>,
 }
 
 impl Cursor {
-    /// The cursor that continues after `item`, as written in `before=`.
-    pub fn after_item(item: &StoredItem) -> String {
-        format!("{}_{}", item.published, item.row_id)
+    /// The cursor that continues after `item`.
+    pub fn after_item(item: &StoredItem) -> Cursor {
+        Cursor {
+            published: item.published,
+            row_id: Some(item.row_id),
+        }
+    }
+
+    /// Reads the text form (`1795488720_42`, `1795488720`, or a date `parse_time` reads).
+    pub fn parse(raw: &str) -> Option<Cursor> {
+        if let Some((published, row_id)) = raw.trim().split_once('_') {
+            return Some(Cursor {
+                published: published.parse().ok()?,
+                row_id: Some(row_id.parse().ok()?),
+            });
+        }
+        parse_time(raw).map(|published| Cursor {
+            published,
+            row_id: None,
+        })
+    }
+
+    /// The bound the store pages by: (published, row id if any).
+    pub fn bound(self) -> (i64, Option<i64>) {
+        (self.published, self.row_id)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.row_id {
+            Some(row_id) => write!(f, "{}_{row_id}", self.published),
+            None => write!(f, "{}", self.published),
+        }
     }
 }
 
@@ -170,7 +201,7 @@ pub struct FeedRequest {
     /// Only items from these sources.
     pub sources: Vec<String>,
     /// Only items whose region tag has one of these origins (`origin=source` or `origin=source,dateline`).
-    pub origins: Vec<String>,
+    pub origins: Vec<Origin>,
     /// Convert the output's script.
     pub opencc: Option<ScriptConversion>,
     /// The recognised parameters in a canonical order, without `before` and `format`: the cache key's
@@ -179,25 +210,14 @@ pub struct FeedRequest {
 }
 
 /// Parses the query string of a feed request. `path_format` is the format named by the URL's extension;
-/// `?format=` overrides it (RSSHub's habit). Unknown parameters are ignored.
+/// `?format=` overrides it (RSSHub's habit). Unknown parameters are ignored. A bad value answers 400
+/// naming the parameter; parameters are checked in a fixed order, and the first problem is reported.
 pub fn parse_feed_request(
     raw_query: Option<&str>,
     path_format: Format,
 ) -> Result<FeedRequest, AppError> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-            .map(|(name, value)| (name.into_owned(), value.into_owned()))
-            .collect();
-    let last = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let bad = |name: &str, why: String| AppError::BadRequest(format!("parameter `{name}`: {why}"));
-
-    let format = match last("format") {
+    let params = Params::new(raw_query);
+    let format = match params.last("format") {
         None => path_format,
         Some(name) => Format::from_name(name).ok_or_else(|| {
             bad(
@@ -206,31 +226,110 @@ pub fn parse_feed_request(
             )
         })?,
     };
-    let limit = match last("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.trim().parse::<usize>() {
-            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
-            _ => {
+    let limit = params.limit()?;
+    let filters = params.text_filters()?;
+    let filter_time = params.filter_time()?;
+    let since = params.since()?;
+    let before = params.before()?;
+    let sources = params.sources();
+    let origins = params.origins()?;
+    let opencc = params.opencc()?;
+    let canonical_query = params.canonical_query(&sources, &origins);
+    Ok(FeedRequest {
+        format,
+        limit,
+        filters,
+        filter_time,
+        since,
+        before,
+        sources,
+        origins,
+        opencc,
+        canonical_query,
+    })
+}
+
+/// A 400 answer about parameter `name`.
+fn bad(name: &str, why: String) -> AppError {
+    AppError::BadRequest(format!("parameter `{name}`: {why}"))
+}
+
+/// The decoded name–value pairs of a query string, in order.
+struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+/// The parameters the canonical query keeps, in its order (`source` and `origin` follow).
+const CANONICAL_PARAMS: [&str; 11] = [
+    "limit",
+    "filter",
+    "filter_title",
+    "filter_description",
+    "filterout",
+    "filterout_title",
+    "filterout_description",
+    "filter_case_sensitive",
+    "filter_time",
+    "since",
+    "opencc",
+];
+
+impl Params {
+    fn new(raw_query: Option<&str>) -> Params {
+        Params {
+            pairs: url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        }
+    }
+
+    /// The last value given for `name` (a later value wins, as in most web frameworks).
+    fn last(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn limit(&self) -> Result<usize, AppError> {
+        let Some(raw) = self.last("limit") else {
+            return Ok(DEFAULT_LIMIT);
+        };
+        match raw.trim().parse::<usize>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+            _ => Err(bad(
+                "limit",
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}, got \"{raw}\""),
+            )),
+        }
+    }
+
+    fn text_filters(&self) -> Result<TextFilters, AppError> {
+        let case_sensitive = match self.last("filter_case_sensitive") {
+            None | Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
                 return Err(bad(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}, got \"{raw}\""),
+                    "filter_case_sensitive",
+                    format!("use true or false, got \"{other}\""),
                 ));
             }
-        },
-    };
-    let case_sensitive = match last("filter_case_sensitive") {
-        None => true,
-        Some("true" | "1") => true,
-        Some("false" | "0") => false,
-        Some(other) => {
-            return Err(bad(
-                "filter_case_sensitive",
-                format!("use true or false, got \"{other}\""),
-            ));
-        }
-    };
-    let regex = |name: &str| -> Result<Option<Regex>, AppError> {
-        let Some(pattern) = last(name) else {
+        };
+        let regex = |name: &str| self.regex(name, case_sensitive);
+        Ok(TextFilters {
+            include_any: regex("filter")?,
+            include_title: regex("filter_title")?,
+            include_description: regex("filter_description")?,
+            exclude_any: regex("filterout")?,
+            exclude_title: regex("filterout_title")?,
+            exclude_description: regex("filterout_description")?,
+        })
+    }
+
+    /// The regular expression in `name`, compiled with the size and nesting limits.
+    fn regex(&self, name: &str, case_sensitive: bool) -> Result<Option<Regex>, AppError> {
+        let Some(pattern) = self.last(name) else {
             return Ok(None);
         };
         if pattern.len() > MAX_PATTERN_BYTES {
@@ -250,110 +349,104 @@ pub fn parse_feed_request(
             .build()
             .map(Some)
             .map_err(|error| bad(name, format!("invalid regular expression: {error}")))
-    };
-    let filters = TextFilters {
-        include_any: regex("filter")?,
-        include_title: regex("filter_title")?,
-        include_description: regex("filter_description")?,
-        exclude_any: regex("filterout")?,
-        exclude_title: regex("filterout_title")?,
-        exclude_description: regex("filterout_description")?,
-    };
-    let filter_time = match last("filter_time") {
-        None => None,
-        Some(raw) => match raw.trim().parse::<i64>() {
-            Ok(seconds) if seconds > 0 => Some(seconds),
-            _ => {
-                return Err(bad(
-                    "filter_time",
-                    format!("use a positive number of seconds, got \"{raw}\""),
-                ));
-            }
-        },
-    };
-    let since = match last("since") {
-        None => None,
-        Some(raw) => Some(parse_time(raw).ok_or_else(|| {
+    }
+
+    fn filter_time(&self) -> Result<Option<i64>, AppError> {
+        let Some(raw) = self.last("filter_time") else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<i64>() {
+            Ok(seconds) if seconds > 0 => Ok(Some(seconds)),
+            _ => Err(bad(
+                "filter_time",
+                format!("use a positive number of seconds, got \"{raw}\""),
+            )),
+        }
+    }
+
+    fn since(&self) -> Result<Option<i64>, AppError> {
+        let Some(raw) = self.last("since") else {
+            return Ok(None);
+        };
+        parse_time(raw).map(Some).ok_or_else(|| {
             bad(
                 "since",
                 format!("use RFC 3339 or unix seconds, got \"{raw}\""),
             )
-        })?),
-    };
-    let before = match last("before") {
-        None => None,
-        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| {
+        })
+    }
+
+    fn before(&self) -> Result<Option<Cursor>, AppError> {
+        let Some(raw) = self.last("before") else {
+            return Ok(None);
+        };
+        Cursor::parse(raw).map(Some).ok_or_else(|| {
             bad(
                 "before",
                 format!("use RFC 3339, unix seconds or a next-page cursor, got \"{raw}\""),
             )
-        })?),
-    };
-    let mut sources: Vec<String> = pairs
-        .iter()
-        .filter(|(key, _)| key == "source")
-        .map(|(_, value)| value.clone())
-        .filter(|value| !value.is_empty())
-        .collect();
-    sources.sort();
-    sources.dedup();
-    let mut origins: Vec<String> = Vec::new();
-    for (_, value) in pairs.iter().filter(|(key, _)| key == "origin") {
-        for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-            if !ORIGINS.contains(&origin) {
-                return Err(bad(
-                    "origin",
-                    format!("use {}, got \"{origin}\"", ORIGINS.join(", ")),
-                ));
-            }
-            origins.push(origin.to_string());
-        }
+        })
     }
-    origins.sort();
-    origins.dedup();
-    let opencc = match last("opencc") {
-        None => None,
-        Some("s2t") => Some(ScriptConversion::SimplifiedToTraditional),
-        Some("t2s") => Some(ScriptConversion::TraditionalToSimplified),
-        Some(other) => return Err(bad("opencc", format!("use s2t or t2s, got \"{other}\""))),
-    };
 
-    let mut canonical = url::form_urlencoded::Serializer::new(String::new());
-    for name in [
-        "limit",
-        "filter",
-        "filter_title",
-        "filter_description",
-        "filterout",
-        "filterout_title",
-        "filterout_description",
-        "filter_case_sensitive",
-        "filter_time",
-        "since",
-        "opencc",
-    ] {
-        if let Some(value) = last(name) {
-            canonical.append_pair(name, value);
+    /// Every `source=` given, sorted, without repeats.
+    fn sources(&self) -> Vec<String> {
+        let mut sources: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(key, value)| key == "source" && !value.is_empty())
+            .map(|(_, value)| value.clone())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        sources
+    }
+
+    /// Every origin named in `origin=` (comma-separated, repeatable), sorted by word, without repeats.
+    fn origins(&self) -> Result<Vec<Origin>, AppError> {
+        let mut origins: Vec<Origin> = Vec::new();
+        for (_, value) in self.pairs.iter().filter(|(key, _)| key == "origin") {
+            for word in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let origin = word.parse::<Origin>().map_err(|_| {
+                    let words: Vec<&str> = Origin::ALL.iter().map(|o| o.as_str()).collect();
+                    bad(
+                        "origin",
+                        format!("use {}, got \"{word}\"", words.join(", ")),
+                    )
+                })?;
+                origins.push(origin);
+            }
+        }
+        origins.sort_by_key(|origin| origin.as_str());
+        origins.dedup();
+        Ok(origins)
+    }
+
+    fn opencc(&self) -> Result<Option<ScriptConversion>, AppError> {
+        match self.last("opencc") {
+            None => Ok(None),
+            Some("s2t") => Ok(Some(ScriptConversion::SimplifiedToTraditional)),
+            Some("t2s") => Ok(Some(ScriptConversion::TraditionalToSimplified)),
+            Some(other) => Err(bad("opencc", format!("use s2t or t2s, got \"{other}\""))),
         }
     }
-    for source in &sources {
-        canonical.append_pair("source", source);
+
+    /// The recognised parameters in a canonical order, without `before` and `format`.
+    fn canonical_query(&self, sources: &[String], origins: &[Origin]) -> String {
+        let mut canonical = url::form_urlencoded::Serializer::new(String::new());
+        for name in CANONICAL_PARAMS {
+            if let Some(value) = self.last(name) {
+                canonical.append_pair(name, value);
+            }
+        }
+        for source in sources {
+            canonical.append_pair("source", source);
+        }
+        if !origins.is_empty() {
+            let words: Vec<&str> = origins.iter().map(|o| o.as_str()).collect();
+            canonical.append_pair("origin", &words.join(","));
+        }
+        canonical.finish()
     }
-    if !origins.is_empty() {
-        canonical.append_pair("origin", &origins.join(","));
-    }
-    Ok(FeedRequest {
-        format,
-        limit,
-        filters,
-        filter_time,
-        since,
-        before,
-        sources,
-        origins,
-        opencc,
-        canonical_query: canonical.finish(),
-    })
 }
 
 /// RFC 3339 or unix seconds.
@@ -365,20 +458,6 @@ fn parse_time(raw: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(raw)
         .ok()
         .map(|time| time.with_timezone(&Utc).timestamp())
-}
-
-/// A time (RFC 3339 or unix seconds), or a cursor `published_rowid` from a next link.
-fn parse_cursor(raw: &str) -> Option<Cursor> {
-    if let Some((published, row_id)) = raw.trim().split_once('_') {
-        return Some(Cursor {
-            published: published.parse().ok()?,
-            row_id: row_id.parse().ok()?,
-        });
-    }
-    parse_time(raw).map(|published| Cursor {
-        published,
-        row_id: i64::MAX,
-    })
 }
 
 #[cfg(test)]
@@ -483,11 +562,11 @@ mod tests {
             parsed.before,
             Some(Cursor {
                 published: 1_795_488_720,
-                row_id: 42
+                row_id: Some(42)
             })
         );
         let plain = request("before=1795488720").unwrap();
-        assert_eq!(plain.before.unwrap().row_id, i64::MAX);
+        assert_eq!(plain.before.unwrap().row_id, None);
     }
 
     #[test]

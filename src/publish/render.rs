@@ -11,11 +11,11 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use serde_json::json;
 
 use crate::classify::identity::stable_item_id;
-use crate::feed::parse::plain_text;
-use crate::publish::pages::escape;
 use crate::publish::query::{Format, ScriptConversion};
 use crate::regions;
 use crate::store::StoredItem;
+use crate::text::escape;
+use crate::text::plain_text;
 
 /// Everything a feed document shows besides its items.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::classify::tag::Origin;
 
 /// An item as published.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -72,14 +73,15 @@ pub struct ItemQuery {
     pub selection: Selection,
     /// Only items published at or after this time (unix seconds).
     pub since: Option<i64>,
-    /// Only items older than this cursor: (published, row id); `i64::MAX` as row id means any.
-    pub before: Option<(i64, i64)>,
+    /// Only items older than this cursor: (published, row id); without a row id, items published at
+    /// or before that time.
+    pub before: Option<(i64, Option<i64>)>,
     /// Only items from these sources (empty: any). Naming sources also shows their copies of stories
     /// other sources carried first, which are otherwise shown only through the first item.
     pub sources: Vec<String>,
     /// Only items whose matching region tag has one of these origins (`source`, `dateline`, `title`,
     /// `body`); empty: any. Applies to region selections and `All` (items with any such tag).
-    pub origins: Vec<String>,
+    pub origins: Vec<Origin>,
     /// Most items returned.
     pub limit: usize,
     /// Most rows read while looking for `limit` matches.
@@ -147,7 +149,7 @@ impl Store {
                     vec!["?"; query.origins.len()].join(", ")
                 )
             };
-            let origin_values = || query.origins.iter().cloned().map(Into::into);
+            let origin_values = || query.origins.iter().map(|origin| origin.as_str().to_string().into());
             match &query.selection {
                 Selection::All => {
                     if !query.origins.is_empty() {
@@ -180,9 +182,16 @@ impl Store {
                 conditions.push("i.published >= ?".into());
                 values.push(since.into());
             }
-            if let Some((published, id)) = query.before {
-                conditions.push("(i.published < ? OR (i.published = ? AND i.id < ?))".into());
-                values.extend([published.into(), published.into(), id.into()]);
+            match query.before {
+                Some((published, Some(id))) => {
+                    conditions.push("(i.published < ? OR (i.published = ? AND i.id < ?))".into());
+                    values.extend([published.into(), published.into(), id.into()]);
+                }
+                Some((published, None)) => {
+                    conditions.push("i.published <= ?".into());
+                    values.push(published.into());
+                }
+                None => {}
             }
             if !query.sources.is_empty() {
                 conditions.push(format!(

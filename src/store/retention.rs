@@ -9,19 +9,7 @@ use rusqlite::params;
 use super::schema::{next_change_seq, read_version};
 use super::stories::StoryIndex;
 use super::{Store, StoreError};
-
-/// Which items retention keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetentionPolicy {
-    /// Items published longer ago than this are removed…
-    pub max_age_days: u32,
-    /// …and so are items beyond this many newest in every region they belong to (`national` counts as one)…
-    pub max_per_region: usize,
-    /// …but each source always keeps at least this many of its newest items.
-    pub min_per_source: usize,
-    /// Items removed per transaction, so polls are never held up long.
-    pub batch: usize,
-}
+use crate::config::RetentionPolicy;
 
 /// Tombstones older than this are forgotten: feeds list recent items only, so an entry removed half a
 /// year ago is not offered again, and tombstones must not grow the database for ever.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_change_time.sql"),
     include_str!("migrations/0004_tombstones.sql"),
     include_str!("migrations/0005_stories.sql"),
+    include_str!("migrations/0006_lent_tags.sql"),
 ];
 
 pub(super) fn configure(connection: &Connection) -> Result<(), StoreError> {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
-use super::items::PollSuccess;
 use crate::classify::syndication::{self, AnchorHashes, PreparedPrint, StoryPrint};
 
 /// A story's first item, as the in-memory index keeps it: what the cheap first test needs (its text is
@@ -39,22 +38,17 @@ impl StoryIndex {
     }
 
     /// Makes sure every head that `poll`'s items could match is in memory.
+    /// `earliest` is the oldest publication time of the poll's items and `now` the poll's time, unix
+    /// seconds.
     pub(super) fn cover(
         &mut self,
         connection: &Connection,
-        poll: &PollSuccess,
+        earliest: i64,
+        now: i64,
     ) -> Result<(), StoreError> {
         let window = syndication::WINDOW_HOURS * 3600;
-        let Some(earliest) = poll
-            .items
-            .iter()
-            .map(|new| new.item.published.timestamp())
-            .min()
-        else {
-            return Ok(());
-        };
         let needed_from = earliest - window;
-        let keep_from = poll.now.timestamp() - STORY_INDEX_DAYS * 86_400;
+        let keep_from = now - STORY_INDEX_DAYS * 86_400;
         match self.covers_from {
             Some(from) if from <= needed_from => {
                 if from < keep_from && needed_from >= keep_from {
@@ -136,7 +130,7 @@ impl StoryIndex {
                 lead: lead.to_string(),
             });
             if print.same_text(&head_print) {
-                let distance = (print.print.simhash ^ head.simhash).count_ones();
+                let distance = syndication::simhash_distance(print.print.simhash, head.simhash);
                 if best.is_none_or(|(d, id)| (distance, head.id) < (d, id)) {
                     best = Some((distance, head.id));
                 }

@@ -203,9 +203,9 @@ async fn serve_fixture(
 
 /// The outcome of `source_id`'s poll among `reports` (panics when it was not polled).
 pub fn outcome_of(
-    reports: &[regionfeed::poll::ingest::PollReport],
+    reports: &[regionfeed::poll::PollReport],
     source_id: &str,
-) -> regionfeed::poll::ingest::PollOutcome {
+) -> regionfeed::poll::PollOutcome {
     reports
         .iter()
         .find(|report| report.source_id == source_id)
