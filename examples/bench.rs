@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use regionfeed::app::{self, Polling};
 use regionfeed::classify::gazetteer::Gazetteer;
 use regionfeed::classify::tag::{TagInput, tag_item};
-use regionfeed::feed::parse::{ParseOptions, parse_feed};
+use regionfeed::feed::parse::{ParseOptions, ParsedFeed, parse_feed};
 use regionfeed::poll::PollOutcome;
 use regionfeed::poll::ingest::items_to_store;
 use regionfeed::store::{PollSuccess, Store};
@@ -308,39 +308,23 @@ fn print_rate(
 // ---------------------------------------------------------------------------------------------------
 // Scenario 1: ingest
 
-fn ingest_scenario() -> anyhow::Result<()> {
-    let n_feeds = size(50, 10);
-    let n_items = size(100, 30);
-    let total = n_feeds * n_items;
-    println!(
-        "== ingest: {n_feeds} feeds × {n_items} items = {total} items (1/3 GB18030), {} runs",
-        runs()
-    );
-    let feeds: Vec<Vec<u8>> = (0..n_feeds)
-        .map(|i| synthetic_feed(i, n_items, 7))
-        .collect();
-    let bytes: usize = feeds.iter().map(Vec::len).sum();
-    println!("  {:.1} MB of feed XML", bytes as f64 / 1e6);
-    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-    let runtime = tokio::runtime::Runtime::new()?;
-
-    // Baseline (a): feed-rs parsing the same bytes (declaration-driven decoding, its defaults).
+/// Baseline (a): feed-rs parsing the same bytes (declaration-driven decoding, its defaults).
+fn raw_parse_seconds(feeds: &[Vec<u8>], total: usize) -> anyhow::Result<Vec<f64>> {
     let mut raw_parse = Vec::new();
     for _ in 0..runs() {
         let start = Instant::now();
         let mut n = 0;
-        for feed in &feeds {
+        for feed in feeds {
             n += feed_rs::parser::parse(&feed[..])?.entries.len();
         }
         assert_eq!(n, total);
         raw_parse.push(start.elapsed().as_secs_f64());
     }
+    Ok(raw_parse)
+}
 
-    // Baseline (b): raw batched SQLite insert of the same rows (transactions of 100, unique key).
-    let parsed: Vec<_> = feeds
-        .iter()
-        .map(|feed| parse_feed(feed, None, &options(now)).unwrap())
-        .collect();
+/// Baseline (b): raw batched SQLite insert of the same rows (transactions of 100, unique key).
+fn raw_insert_seconds(parsed: &[ParsedFeed], now: DateTime<Utc>) -> anyhow::Result<Vec<f64>> {
     let mut raw_insert = Vec::new();
     for _ in 0..runs() {
         let dir = tempfile::tempdir()?;
@@ -382,9 +366,12 @@ fn ingest_scenario() -> anyhow::Result<()> {
         }
         raw_insert.push(start.elapsed().as_secs_f64());
     }
+    Ok(raw_insert)
+}
 
-    // Tagging alone: dateline/title/body tags of every item (national source: the full rule set), on the
-    // titles and plain-text bodies; reported as MB/s of text and as items/s against raw parsing.
+/// Tagging alone: dateline/title/body tags of every item (national source: the full rule set), on the
+/// titles and plain-text bodies; reported as MB/s of text and as items/s against raw parsing.
+fn tagging_rate(parsed: &[ParsedFeed], total: usize, raw_parse: &[f64]) {
     let texts: Vec<(String, String)> = parsed
         .iter()
         .flat_map(|feed| feed.items.iter())
@@ -427,11 +414,19 @@ fn ingest_scenario() -> anyhow::Result<()> {
         total,
         &mut tagging,
         "raw feed-rs parse (a)",
-        &mut raw_parse.clone(),
+        &mut raw_parse.to_vec(),
     );
+}
 
-    // regionfeed: decode + parse + identity + tagging + story fingerprint + store (with the cross-source
-    // story search), one transaction per feed, as a poll does.
+/// regionfeed: decode + parse + identity + tagging + story fingerprint + store (with the cross-source
+/// story search), one transaction per feed, as a poll does. Returns the end-to-end and store-only
+/// seconds of each run, and the merges found.
+fn ingest_seconds(
+    feeds: &[Vec<u8>],
+    n_items: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>, usize)> {
+    let runtime = tokio::runtime::Runtime::new()?;
     let mut ours = Vec::new();
     let mut ours_store_only = Vec::new();
     let mut merged = 0;
@@ -464,6 +459,33 @@ fn ingest_scenario() -> anyhow::Result<()> {
         ours.push(start.elapsed().as_secs_f64());
         ours_store_only.push(store_seconds);
     }
+    Ok((ours, ours_store_only, merged))
+}
+
+fn ingest_scenario() -> anyhow::Result<()> {
+    let n_feeds = size(50, 10);
+    let n_items = size(100, 30);
+    let total = n_feeds * n_items;
+    println!(
+        "== ingest: {n_feeds} feeds × {n_items} items = {total} items (1/3 GB18030), {} runs",
+        runs()
+    );
+    let feeds: Vec<Vec<u8>> = (0..n_feeds)
+        .map(|i| synthetic_feed(i, n_items, 7))
+        .collect();
+    let bytes: usize = feeds.iter().map(Vec::len).sum();
+    println!("  {:.1} MB of feed XML", bytes as f64 / 1e6);
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+
+    let mut raw_parse = raw_parse_seconds(&feeds, total)?;
+    // Baseline (b): raw batched SQLite insert of the same rows (transactions of 100, unique key).
+    let parsed: Vec<_> = feeds
+        .iter()
+        .map(|feed| parse_feed(feed, None, &options(now)).unwrap())
+        .collect();
+    let mut raw_insert = raw_insert_seconds(&parsed, now)?;
+    tagging_rate(&parsed, total, &raw_parse);
+    let (mut ours, mut ours_store_only, merged) = ingest_seconds(&feeds, n_items, now)?;
     print_rate(
         "regionfeed ingest (end to end)",
         total,
@@ -681,34 +703,20 @@ impl<'a> ServeCase<'a> {
     }
 }
 
-fn serve_scenario() -> anyhow::Result<()> {
-    println!(
-        "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of {} s",
-        runs(),
-        size(3, 1)
-    );
-    if !(command_exists("nginx") && command_exists("wrk") && command_exists("taskset")) {
-        println!(
-            "  skipped: needs nginx, wrk and taskset (apt-get install nginx-light wrk util-linux; bench/run.sh does it)"
-        );
-        return Ok(());
-    }
-    let dir = tempfile::tempdir()?;
-    // Threads created from here on (the runtime's workers and blocking pool) inherit core 0.
-    pin_current_thread_to_core(0);
-    let config_path = dir.path().join("serve.toml");
+/// The daemon of the serve scenario: one source's 50 items stored, polling on demand only.
+fn start_serve_daemon(
+    dir: &std::path::Path,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<(app::Daemon, std::net::SocketAddr)> {
+    let config_path = dir.join("serve.toml");
     std::fs::write(
         &config_path,
         "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"serve.db\"\n[[source]]\nid = \"sx\"\nurl = \"http://127.0.0.1:9/sx.xml\"\nregion = \"shanxi\"\n",
     )?;
     let config = regionfeed::config::load(&config_path)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-    let (daemon, address) = runtime.block_on(async {
-        let store = Store::open(&dir.path().join("serve.db"))?;
+    runtime.block_on(async {
+        let store = Store::open(&dir.join("serve.db"))?;
         let parsed = parse_feed(&synthetic_feed(0, 50, 3), None, &options(now))?;
         let items = items_to_store(parsed.items, "sx", &["shanxi"], true);
         store
@@ -730,7 +738,155 @@ fn serve_scenario() -> anyhow::Result<()> {
         let address = listener.local_addr()?;
         let daemon = app::start(config, listener, Polling::OnDemand).await?;
         anyhow::Ok((daemon, address))
-    })?;
+    })
+}
+
+/// nginx serving `root` (identity and precompressed gzip) on core 0; returns the process and its port.
+fn start_nginx(
+    dir: &std::path::Path,
+    root: &std::path::Path,
+) -> anyhow::Result<(std::process::Child, u16)> {
+    let nginx_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+        probe.local_addr()?.port()
+    };
+    let prefix = dir.join("nginx");
+    std::fs::create_dir_all(prefix.join("logs"))?;
+    std::fs::write(
+        prefix.join("nginx.conf"),
+        format!(
+            "worker_processes 1;\ndaemon off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log;\n\
+             events {{ worker_connections 1024; }}\nhttp {{\n access_log off;\n \
+             client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy; fastcgi_temp_path {prefix}/fastcgi;\n \
+             uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;\n \
+             server {{\n  listen 127.0.0.1:{nginx_port};\n  root {root};\n  gzip_static on;\n  \
+             types {{ application/rss+xml xml; }}\n }}\n}}\n",
+            prefix = prefix.display(),
+            root = root.display()
+        ),
+    )?;
+    let nginx = Command::new("taskset")
+        .args(["-c", "0", "nginx", "-p"])
+        .arg(&prefix)
+        .arg("-c")
+        .arg(prefix.join("nginx.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    Ok((nginx, nginx_port))
+}
+
+/// Where the serve scenario's two servers answer, and the validators of their feed.
+struct ServeUrls {
+    address: String,
+    feed_url: String,
+    nginx_url: String,
+    etag: String,
+    nginx_etag: String,
+}
+
+/// wrk against regionfeed and nginx, case by case, printing each ratio.
+fn compare_serve_cases(dir: &std::path::Path, urls: &ServeUrls) -> anyhow::Result<()> {
+    let script = dir.join("uncached.lua");
+    std::fs::write(
+        &script,
+        "counter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, \"/feeds/shanxi.xml?filter_title=%E6%96%B0&since=\" .. counter)\nend\n",
+    )?;
+    let gzip = "Accept-Encoding: gzip";
+    let ours_inm = format!("If-None-Match: {}", urls.etag);
+    let nginx_inm = format!("If-None-Match: {}", urls.nginx_etag);
+    let cases: Vec<ServeCase> = vec![
+        ServeCase::new(
+            "cached feed, identity",
+            urls.feed_url.clone(),
+            vec![],
+            None,
+            urls.nginx_url.clone(),
+            vec![],
+        ),
+        ServeCase::new(
+            "cached feed, gzip",
+            urls.feed_url.clone(),
+            vec![gzip],
+            None,
+            urls.nginx_url.clone(),
+            vec![gzip],
+        ),
+        ServeCase::new(
+            "304 answers",
+            urls.feed_url.clone(),
+            vec![&ours_inm],
+            None,
+            urls.nginx_url.clone(),
+            vec![&nginx_inm],
+        ),
+        ServeCase::new(
+            "304 vs nginx 200 gzip",
+            urls.feed_url.clone(),
+            vec![&ours_inm],
+            None,
+            urls.nginx_url.clone(),
+            vec![gzip],
+        ),
+        ServeCase::new(
+            "uncached filtered query vs nginx identity",
+            format!("http://{}", urls.address),
+            vec![],
+            Some(script.as_path()),
+            urls.nginx_url.clone(),
+            vec![],
+        ),
+    ];
+    for ServeCase {
+        label,
+        ours_url,
+        ours_headers,
+        ours_script,
+        theirs_url,
+        theirs_headers,
+    } in cases
+    {
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..runs() {
+            ours.push(wrk(
+                &ours_url,
+                &ours_headers,
+                ours_script,
+                size(3, 1) as u32,
+            )?);
+            theirs.push(wrk(&theirs_url, &theirs_headers, None, size(3, 1) as u32)?);
+        }
+        let (ours_median, ours_min, ours_max) = summary(&mut ours);
+        let (theirs_median, theirs_min, theirs_max) = summary(&mut theirs);
+        println!(
+            "  {label:<42} regionfeed {ours_median:>8.0} req/s ({ours_min:.0}–{ours_max:.0})  nginx {theirs_median:>8.0} req/s ({theirs_min:.0}–{theirs_max:.0})  ratio {:.2}×",
+            ours_median / theirs_median
+        );
+    }
+    anyhow::Ok(())
+}
+
+fn serve_scenario() -> anyhow::Result<()> {
+    println!(
+        "== serve: a 50-item region feed; regionfeed and nginx each pinned to core 0, wrk (1 thread, 32 connections) on core 1, {} runs of {} s",
+        runs(),
+        size(3, 1)
+    );
+    if !(command_exists("nginx") && command_exists("wrk") && command_exists("taskset")) {
+        println!(
+            "  skipped: needs nginx, wrk and taskset (apt-get install nginx-light wrk util-linux; bench/run.sh does it)"
+        );
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    // Threads created from here on (the runtime's workers and blocking pool) inherit core 0.
+    pin_current_thread_to_core(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let (daemon, address) = start_serve_daemon(dir.path(), &runtime)?;
     let feed_url = format!("http://{address}/feeds/shanxi.xml");
 
     // The same bytes for nginx: identity and precompressed gzip.
@@ -747,33 +903,7 @@ fn serve_scenario() -> anyhow::Result<()> {
     encoder.write_all(&identity)?;
     std::fs::write(root.join("feeds/shanxi.xml.gz"), encoder.finish()?)?;
     println!("  feed: {} bytes identity", identity.len());
-    let nginx_port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-        probe.local_addr()?.port()
-    };
-    let prefix = dir.path().join("nginx");
-    std::fs::create_dir_all(prefix.join("logs"))?;
-    std::fs::write(
-        prefix.join("nginx.conf"),
-        format!(
-            "worker_processes 1;\ndaemon off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log;\n\
-             events {{ worker_connections 1024; }}\nhttp {{\n access_log off;\n \
-             client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy; fastcgi_temp_path {prefix}/fastcgi;\n \
-             uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;\n \
-             server {{\n  listen 127.0.0.1:{nginx_port};\n  root {root};\n  gzip_static on;\n  \
-             types {{ application/rss+xml xml; }}\n }}\n}}\n",
-            prefix = prefix.display(),
-            root = root.display()
-        ),
-    )?;
-    let mut nginx = Command::new("taskset")
-        .args(["-c", "0", "nginx", "-p"])
-        .arg(&prefix)
-        .arg("-c")
-        .arg(prefix.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+    let (mut nginx, nginx_port) = start_nginx(dir.path(), &root)?;
     std::thread::sleep(Duration::from_millis(500));
     let nginx_url = format!("http://127.0.0.1:{nginx_port}/feeds/shanxi.xml");
     let nginx_etag = runtime.block_on(async {
@@ -791,36 +921,14 @@ fn serve_scenario() -> anyhow::Result<()> {
         anyhow::Ok(response.headers()["etag"].to_str()?.to_string())
     });
     let result = nginx_etag.and_then(|nginx_etag| {
-        let script = dir.path().join("uncached.lua");
-        std::fs::write(
-            &script,
-            "counter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, \"/feeds/shanxi.xml?filter_title=%E6%96%B0&since=\" .. counter)\nend\n",
-        )?;
-        let gzip = "Accept-Encoding: gzip";
-        let ours_inm = format!("If-None-Match: {etag}");
-        let nginx_inm = format!("If-None-Match: {nginx_etag}");
-        let cases: Vec<ServeCase> = vec![
-            ServeCase::new("cached feed, identity", feed_url.clone(), vec![], None, nginx_url.clone(), vec![]),
-            ServeCase::new("cached feed, gzip", feed_url.clone(), vec![gzip], None, nginx_url.clone(), vec![gzip]),
-            ServeCase::new("304 answers", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![&nginx_inm]),
-            ServeCase::new("304 vs nginx 200 gzip", feed_url.clone(), vec![&ours_inm], None, nginx_url.clone(), vec![gzip]),
-            ServeCase::new("uncached filtered query vs nginx identity", format!("http://{address}"), vec![], Some(script.as_path()), nginx_url.clone(), vec![]),
-        ];
-        for ServeCase { label, ours_url, ours_headers, ours_script, theirs_url, theirs_headers } in cases {
-            let mut ours = Vec::new();
-            let mut theirs = Vec::new();
-            for _ in 0..runs() {
-                ours.push(wrk(&ours_url, &ours_headers, ours_script, size(3, 1) as u32)?);
-                theirs.push(wrk(&theirs_url, &theirs_headers, None, size(3, 1) as u32)?);
-            }
-            let (ours_median, ours_min, ours_max) = summary(&mut ours);
-            let (theirs_median, theirs_min, theirs_max) = summary(&mut theirs);
-            println!(
-                "  {label:<42} regionfeed {ours_median:>8.0} req/s ({ours_min:.0}–{ours_max:.0})  nginx {theirs_median:>8.0} req/s ({theirs_min:.0}–{theirs_max:.0})  ratio {:.2}×",
-                ours_median / theirs_median
-            );
-        }
-        anyhow::Ok(())
+        let urls = ServeUrls {
+            address: address.to_string(),
+            feed_url: feed_url.clone(),
+            nginx_url: nginx_url.clone(),
+            etag: etag.clone(),
+            nginx_etag,
+        };
+        compare_serve_cases(dir.path(), &urls)
     });
     // SIGTERM lets the nginx master stop its worker; SIGKILL would orphan it.
     let _ = Command::new("kill")
@@ -899,96 +1007,89 @@ async fn serve_feed(
 // ---------------------------------------------------------------------------------------------------
 // Scenario 5: scale — the release binary started on a database of 10,000 sources and 1,000,000 items
 
-fn scale_scenario() -> anyhow::Result<()> {
+/// Fills the scale database through the store, a poll's transaction per source (no parsing or
+/// tagging: this measures what the daemon does with a big database, not ingest).
+fn fill_scale_database(
+    database: &std::path::Path,
+    n_sources: usize,
+    per_source: usize,
+    now: DateTime<Utc>,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<()> {
     use regionfeed::classify::identity::identify;
     use regionfeed::classify::tag::{Origin, RegionTag};
     use regionfeed::feed::parse::{DateSource, ParsedItem};
     use regionfeed::store::NewItem;
+    let slugs = region_slugs();
+    let store = Store::open(database)?;
+    let mut rng = Rng(42);
+    for source in 0..n_sources {
+        let region = slugs[source % slugs.len()];
+        let items: Vec<NewItem> = (0..per_source)
+            .map(|n| {
+                let mut summary = String::new();
+                while summary.chars().count() < 150 {
+                    summary.push_str(rng.pick(SENTENCES));
+                }
+                let item = ParsedItem {
+                    guid: None,
+                    link: Some(format!("https://s{source}.example.cn/{n}.shtml")),
+                    title: format!("{}{}（{source}-{n}）", rng.pick(PLACES), rng.pick(SUBJECTS)),
+                    summary: Some(summary),
+                    content: None,
+                    author: None,
+                    // Spread over 60 days, newest first per source.
+                    published: now
+                        - chrono::Duration::minutes(((n * n_sources + source) % 86_400) as i64),
+                    date_source: DateSource::Feed,
+                };
+                NewItem {
+                    identity: identify(&format!("s{source}"), &item, false),
+                    regions: vec![RegionTag {
+                        region: region.to_string(),
+                        origin: Origin::Source,
+                        evidence: None,
+                    }],
+                    story: None,
+                    item,
+                }
+            })
+            .collect();
+        runtime.block_on(store.record_success(PollSuccess {
+            source_id: format!("s{source}"),
+            now,
+            status: 200,
+            etag: None,
+            last_modified: None,
+            body_hash: None,
+            // The title of the feed the sources will poll (below), so their polls change nothing.
+            feed_title: Some("地方新闻 0".to_string()),
+            feed_link: None,
+            moved_to: None,
+            items,
+        }))?;
+    }
+    Ok(())
+}
 
-    let n_sources = size(10_000, 500);
-    let per_source = size(100, 40);
-    let total = n_sources * per_source;
-    println!(
-        "== scale: {n_sources} sources, {total} items; the release binary started on that database"
-    );
-    let binary = release_binary()?;
-    let dir = tempfile::tempdir()?;
-    let database = dir.path().join("scale.db");
-    let runtime = tokio::runtime::Runtime::new()?;
-    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
-    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS
+fn region_slugs() -> Vec<&'static str> {
+    regionfeed::regions::REGIONS
         .iter()
         .map(|r| r.slug)
-        .collect();
+        .collect()
+}
 
-    // Fill through the store, a poll's transaction per source (no parsing or tagging: this measures
-    // what the daemon does with a big database, not ingest).
-    let fill_start = Instant::now();
-    {
-        let store = Store::open(&database)?;
-        let mut rng = Rng(42);
-        for source in 0..n_sources {
-            let region = slugs[source % slugs.len()];
-            let items: Vec<NewItem> = (0..per_source)
-                .map(|n| {
-                    let mut summary = String::new();
-                    while summary.chars().count() < 150 {
-                        summary.push_str(rng.pick(SENTENCES));
-                    }
-                    let item = ParsedItem {
-                        guid: None,
-                        link: Some(format!("https://s{source}.example.cn/{n}.shtml")),
-                        title: format!(
-                            "{}{}（{source}-{n}）",
-                            rng.pick(PLACES),
-                            rng.pick(SUBJECTS)
-                        ),
-                        summary: Some(summary),
-                        content: None,
-                        author: None,
-                        // Spread over 60 days, newest first per source.
-                        published: now
-                            - chrono::Duration::minutes(((n * n_sources + source) % 86_400) as i64),
-                        date_source: DateSource::Feed,
-                    };
-                    NewItem {
-                        identity: identify(&format!("s{source}"), &item, false),
-                        regions: vec![RegionTag {
-                            region: region.to_string(),
-                            origin: Origin::Source,
-                            evidence: None,
-                        }],
-                        story: None,
-                        item,
-                    }
-                })
-                .collect();
-            runtime.block_on(store.record_success(PollSuccess {
-                source_id: format!("s{source}"),
-                now,
-                status: 200,
-                etag: None,
-                last_modified: None,
-                body_hash: None,
-                // The title of the feed the sources will poll (below), so their polls change nothing.
-                feed_title: Some("地方新闻 0".to_string()),
-                feed_link: None,
-                moved_to: None,
-                items,
-            }))?;
-        }
-    }
-    let fill = fill_start.elapsed().as_secs_f64();
-    let bytes = std::fs::metadata(&database)?.len();
-    println!(
-        "  filled in {fill:.1} s ({:.0} items/s through the store); database {:.0} MiB",
-        total as f64 / fill,
-        bytes as f64 / 1_048_576.0
-    );
-
-    // Baselines: raw SQLite opening the same file and reading the same rows.
+/// Baselines: raw SQLite opening the same file (seconds) and reading every region's 50 newest rows
+/// (seconds per region).
+fn raw_scale_baselines(
+    database: &std::path::Path,
+    total: usize,
+    per_source: usize,
+    n_sources: usize,
+) -> anyhow::Result<(f64, Vec<f64>)> {
+    let slugs = region_slugs();
     let raw_start = Instant::now();
-    let raw = rusqlite::Connection::open(&database)?;
+    let raw = rusqlite::Connection::open(database)?;
     let count: i64 = raw.query_row("SELECT count(*) FROM items", [], |row| row.get(0))?;
     let raw_open = raw_start.elapsed().as_secs_f64();
     assert_eq!(count as usize, total);
@@ -1008,14 +1109,20 @@ fn scale_scenario() -> anyhow::Result<()> {
         assert_eq!(rows.len(), 50.min(per_source * n_sources / slugs.len()));
         raw_query.push(start.elapsed().as_secs_f64());
     }
+    Ok((raw_open, raw_query))
+}
 
-    // The daemon on that database: startup until /readyz answers 200, then every region's feed.
-    let tiny = dir.path().join("tiny.xml");
+/// The scale config: every source polls an empty local feed, so polls store nothing and the render
+/// cache stays warm while feeds are measured.
+fn write_scale_config(
+    dir: &std::path::Path,
+    port: u16,
+    n_sources: usize,
+) -> anyhow::Result<std::path::PathBuf> {
+    let slugs = region_slugs();
+    let tiny = dir.join("tiny.xml");
     // An empty feed: polls during the measurement store nothing, so the render cache stays warm.
     std::fs::write(&tiny, synthetic_feed(0, 0, 1))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
     let mut config = format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"scale.db\"\n\
          [poll]\nschedule = \"0 0 1 1 *\"\nstartup_spread_secs = 86400\n\
@@ -1028,38 +1135,82 @@ fn scale_scenario() -> anyhow::Result<()> {
             slugs[source % slugs.len()]
         ));
     }
-    let config_path = dir.path().join("scale.toml");
+    let config_path = dir.join("scale.toml");
     std::fs::write(&config_path, config)?;
+    Ok(config_path)
+}
+
+/// Every region's feed requested twice: (first request seconds, cached request seconds).
+fn region_feed_seconds(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    base: &str,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let slugs = region_slugs();
+    let mut first = Vec::new();
+    let mut cached = Vec::new();
+    runtime.block_on(async {
+        for round in 0..2 {
+            for slug in &slugs {
+                let start = Instant::now();
+                let response = client
+                    .get(format!("{base}/feeds/{slug}.xml"))
+                    .send()
+                    .await?;
+                anyhow::ensure!(
+                    response.status().is_success(),
+                    "{slug}: {}",
+                    response.status()
+                );
+                response.bytes().await?;
+                let seconds = start.elapsed().as_secs_f64();
+                if round == 0 {
+                    first.push(seconds)
+                } else {
+                    cached.push(seconds)
+                }
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    Ok((first, cached))
+}
+
+fn scale_scenario() -> anyhow::Result<()> {
+    let n_sources = size(10_000, 500);
+    let per_source = size(100, 40);
+    let total = n_sources * per_source;
+    println!(
+        "== scale: {n_sources} sources, {total} items; the release binary started on that database"
+    );
+    let binary = release_binary()?;
+    let dir = tempfile::tempdir()?;
+    let database = dir.path().join("scale.db");
+    let runtime = tokio::runtime::Runtime::new()?;
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+
+    let fill_start = Instant::now();
+    fill_scale_database(&database, n_sources, per_source, now, &runtime)?;
+    let fill = fill_start.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&database)?.len();
+    println!(
+        "  filled in {fill:.1} s ({:.0} items/s through the store); database {:.0} MiB",
+        total as f64 / fill,
+        bytes as f64 / 1_048_576.0
+    );
+
+    let (raw_open, mut raw_query) = raw_scale_baselines(&database, total, per_source, n_sources)?;
+
+    // The daemon on that database: startup until /readyz answers 200, then every region's feed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let config_path = write_scale_config(dir.path(), port, n_sources)?;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let (mut child, startup) = start_release_daemon(&runtime, &binary, &config_path, &base)?;
     let result = (|| -> anyhow::Result<()> {
-        let mut first = Vec::new();
-        let mut cached = Vec::new();
-        runtime.block_on(async {
-            for round in 0..2 {
-                for slug in &slugs {
-                    let start = Instant::now();
-                    let response = client
-                        .get(format!("{base}/feeds/{slug}.xml"))
-                        .send()
-                        .await?;
-                    anyhow::ensure!(
-                        response.status().is_success(),
-                        "{slug}: {}",
-                        response.status()
-                    );
-                    response.bytes().await?;
-                    let seconds = start.elapsed().as_secs_f64();
-                    if round == 0 {
-                        first.push(seconds)
-                    } else {
-                        cached.push(seconds)
-                    }
-                }
-            }
-            anyhow::Ok(())
-        })?;
+        let (mut first, mut cached) = region_feed_seconds(&runtime, &client, &base)?;
         let rss = process_memory_mib(child.id(), "VmHWM");
         println!(
             "  startup to /readyz 200: {:.0} ms    raw SQLite open + count(*): {:.1} ms    ratio {:.0}×    (goal ≤ 1 s)",
@@ -1271,6 +1422,110 @@ fn slope_mib_per_minute(samples: &[(f64, f64)]) -> f64 {
     covariance / variance * 60.0
 }
 
+/// The soak config: every source on the one loopback feed server (which stands in for many news sites:
+/// per-host limits off), polled by `schedule`.
+fn soak_config(port: u16, schedule: &str, n_sources: usize, feeds_address: &str) -> String {
+    let slugs = region_slugs();
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"soak.db\"\n\
+         [poll]\nschedule = \"{schedule}\"\nhost_concurrency = 16\nhost_spacing_ms = 0\n\
+         [log]\nlevel = \"warn\"\n\n"
+    );
+    for source in 0..n_sources {
+        config.push_str(&format!(
+            "[[source]]\nid = \"s{source}\"\nurl = \"http://{feeds_address}/feed/{source}.xml\"\nregion = \"{}\"\n\n",
+            slugs[source % slugs.len()]
+        ));
+    }
+    config
+}
+
+/// Polls by outcome and new items, from the daemon's metrics text.
+fn print_poll_outcomes(metrics: &str) {
+    let mut polls: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for line in metrics
+        .lines()
+        .filter(|l| l.starts_with("regionfeed_polls_total{"))
+    {
+        let outcome = line
+            .split("outcome=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("?");
+        let value: f64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        *polls.entry(outcome.to_string()).or_default() += value;
+    }
+    let new_items = metrics
+        .lines()
+        .find(|l| l.starts_with("regionfeed_items_total{kind=\"new\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or("?");
+    println!(
+        "  polls by outcome: {}; new items stored: {new_items}",
+        polls
+            .iter()
+            .map(|(outcome, n)| format!("{outcome} {n:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+/// Requests, errors and latency of the soak against the idle baseline.
+fn print_soak_latencies(soak: &LoadResult, idle: &LoadResult) {
+    for (label, load) in [("soak (polling)", soak), ("baseline (idle)", idle)] {
+        println!(
+            "  {label:<16} {} requests answered ({} were 304), {} errors; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            load.latencies.len(),
+            load.not_modified,
+            load.errors.len(),
+            load.percentile(0.5) * 1e3,
+            load.percentile(0.99) * 1e3,
+            load.percentile(1.0) * 1e3
+        );
+        for error in load.errors.iter().take(5) {
+            println!("    error: {error}");
+        }
+    }
+    println!(
+        "  ratio p99 soak ÷ idle: {:.2}×",
+        soak.percentile(0.99) / idle.percentile(0.99)
+    );
+}
+
+/// Memory after the first poll cycle (warm-up) against the end, and the trend in between.
+fn print_soak_memory(memory: &[(f64, f64)], period: u64, seconds: u64) {
+    let warm: Vec<(f64, f64)> = memory
+        .iter()
+        .copied()
+        .filter(|(at, _)| *at >= (period as f64 + 10.0).min(seconds as f64 / 2.0))
+        .collect();
+    println!(
+        "  daemon RSS: {:.1} MiB at start, {:.1} MiB after the first cycle, {:.1} MiB at the end, peak {:.1} MiB; trend after warm-up {:+.2} MiB/min over {} samples",
+        memory.first().map_or(f64::NAN, |m| m.1),
+        warm.first().map_or(f64::NAN, |m| m.1),
+        memory.last().map_or(f64::NAN, |m| m.1),
+        memory.iter().map(|m| m.1).fold(0.0, f64::max),
+        if warm.len() > 2 {
+            slope_mib_per_minute(&warm)
+        } else {
+            f64::NAN
+        },
+        warm.len()
+    );
+    println!(
+        "  RSS samples (s, MiB): {}",
+        memory
+            .iter()
+            .map(|(at, mib)| format!("{at:.0}:{mib:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
 fn soak_scenario() -> anyhow::Result<()> {
     let n_sources = size(500, 40);
     let seconds: u64 = std::env::var("BENCH_SOAK_SECONDS")
@@ -1306,25 +1561,7 @@ fn soak_scenario() -> anyhow::Result<()> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let slugs: Vec<&'static str> = regionfeed::regions::REGIONS
-        .iter()
-        .map(|r| r.slug)
-        .collect();
-    // One loopback host stands in for many news sites: per-host limits off.
-    let config_text = |schedule: &str| {
-        let mut config = format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\n[storage]\ndatabase = \"soak.db\"\n\
-             [poll]\nschedule = \"{schedule}\"\nhost_concurrency = 16\nhost_spacing_ms = 0\n\
-             [log]\nlevel = \"warn\"\n\n"
-        );
-        for source in 0..n_sources {
-            config.push_str(&format!(
-                "[[source]]\nid = \"s{source}\"\nurl = \"http://{feeds_address}/feed/{source}.xml\"\nregion = \"{}\"\n\n",
-                slugs[source % slugs.len()]
-            ));
-        }
-        config
-    };
+    let config_text = |schedule: &str| soak_config(port, schedule, n_sources, &feeds_address);
     let config_path = dir.path().join("soak.toml");
     std::fs::write(&config_path, config_text(schedule))?;
     let base = format!("http://127.0.0.1:{port}");
@@ -1363,81 +1600,9 @@ fn soak_scenario() -> anyhow::Result<()> {
     let _ = server.wait();
     let (soak, idle, memory, metrics) = result?;
 
-    let mut polls: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
-    for line in metrics
-        .lines()
-        .filter(|l| l.starts_with("regionfeed_polls_total{"))
-    {
-        let outcome = line
-            .split("outcome=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or("?");
-        let value: f64 = line
-            .rsplit(' ')
-            .next()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        *polls.entry(outcome.to_string()).or_default() += value;
-    }
-    let new_items = metrics
-        .lines()
-        .find(|l| l.starts_with("regionfeed_items_total{kind=\"new\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .unwrap_or("?");
-    println!(
-        "  polls by outcome: {}; new items stored: {new_items}",
-        polls
-            .iter()
-            .map(|(outcome, n)| format!("{outcome} {n:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    for (label, load) in [("soak (polling)", &soak), ("baseline (idle)", &idle)] {
-        println!(
-            "  {label:<16} {} requests answered ({} were 304), {} errors; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            load.latencies.len(),
-            load.not_modified,
-            load.errors.len(),
-            load.percentile(0.5) * 1e3,
-            load.percentile(0.99) * 1e3,
-            load.percentile(1.0) * 1e3
-        );
-        for error in load.errors.iter().take(5) {
-            println!("    error: {error}");
-        }
-    }
-    println!(
-        "  ratio p99 soak ÷ idle: {:.2}×",
-        soak.percentile(0.99) / idle.percentile(0.99)
-    );
-    // Memory after the first poll cycle (warm-up) against the end, and the trend in between.
-    let warm: Vec<(f64, f64)> = memory
-        .iter()
-        .copied()
-        .filter(|(at, _)| *at >= (period as f64 + 10.0).min(seconds as f64 / 2.0))
-        .collect();
-    println!(
-        "  daemon RSS: {:.1} MiB at start, {:.1} MiB after the first cycle, {:.1} MiB at the end, peak {:.1} MiB; trend after warm-up {:+.2} MiB/min over {} samples",
-        memory.first().map_or(f64::NAN, |m| m.1),
-        warm.first().map_or(f64::NAN, |m| m.1),
-        memory.last().map_or(f64::NAN, |m| m.1),
-        memory.iter().map(|m| m.1).fold(0.0, f64::max),
-        if warm.len() > 2 {
-            slope_mib_per_minute(&warm)
-        } else {
-            f64::NAN
-        },
-        warm.len()
-    );
-    println!(
-        "  RSS samples (s, MiB): {}",
-        memory
-            .iter()
-            .map(|(at, mib)| format!("{at:.0}:{mib:.1}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    print_poll_outcomes(&metrics);
+    print_soak_latencies(&soak, &idle);
+    print_soak_memory(&memory, period, seconds);
     anyhow::ensure!(exit.success(), "the daemon exited with {exit}");
     anyhow::ensure!(
         soak.errors.is_empty() && idle.errors.is_empty(),

@@ -6,6 +6,6 @@
 
 pub mod gazetteer;
 pub mod identity;
-pub mod script;
+pub(crate) mod script;
 pub mod syndication;
 pub mod tag;

@@ -4,5 +4,5 @@
 //! Nothing here touches the network, the database or the clock: the fetch time comes in as `now`.
 
 pub mod dates;
-pub mod decode;
+mod decode;
 pub mod parse;

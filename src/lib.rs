@@ -1,33 +1,32 @@
-//! regionfeed: polls Chinese news feeds, stores their items once, tags them by province and republishes
-//! per-region feeds over HTTP.
-//!
-//! # Layout
-//! Modules follow the data's journey:
-//! - [`config`]: the TOML config, validated whole.
-//! - [`regions`]: the catalog of provincial-level regions.
-//! - [`scheduler`]: when each source is polled (cron, startup spread, backoff).
-//! - [`fetch`]: bytes from HTTP(S) or a file, with limits and conditional GET.
-//! - [`decode`], [`dates`], [`parse`]: bytes → UTF-8 → our items (pure).
-//! - [`identity`]: which stored item an entry is (pure).
-//! - [`script`], [`gazetteer`], [`tag`]: script folding, place names, region tags (pure).
-//! - [`ingest`]: one poll of one source, end to end.
-//! - [`store`]: SQLite, the only module with SQL.
-//! - [`health`]: source health grouped by region.
-//! - [`publish`]: the HTTP endpoint.
-//! - [`app`]: wiring and orderly shutdown; [`telemetry`]: logging; [`metrics`]: Prometheus metrics.
+//! regionfeed polls Chinese news feeds, stores each item once and republishes one feed per province.
+//! The data's journey: config → poll (scheduler, fetch) → feed (decode, dates, parse) → classify (identity,
+//! tag, syndication) → store (SQLite) → publish (HTTP); each layer imports only the layers before it.
 
-pub mod app;
-pub mod classify;
-pub mod cli;
+// Shared vocabulary: the region catalog, text helpers, metrics and logging.
+mod metrics;
+pub mod regions;
+mod telemetry;
+pub mod text;
+
+// The validated config every stage reads.
 pub mod config;
+
+// Pure stages: bytes to items, items to identity, regions and stories.
+pub mod classify;
 pub mod feed;
-pub mod health;
-pub mod metrics;
+
+// The only module with SQL.
+pub mod store;
+
+// Polling writes; health and OPML report on sources.
+mod health;
 pub mod opml;
 pub mod poll;
+
+// HTTP.
 pub mod publish;
-pub mod regions;
-pub mod server;
-pub mod store;
-pub mod telemetry;
-pub mod text;
+mod server;
+
+// Wiring and the command line.
+pub mod app;
+pub mod cli;

@@ -3,7 +3,7 @@
 
 pub mod fetch;
 pub mod ingest;
-pub mod report;
-pub mod scheduler;
+mod report;
+pub(crate) mod scheduler;
 
 pub use report::{PollFailureInfo, PollOutcome, PollReport};

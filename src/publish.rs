@@ -9,11 +9,11 @@
 //! in-memory data version without reading items. Errors map to status codes in one place, [`AppError`].
 
 mod admin;
-pub mod cache;
+mod cache;
 mod directory;
 mod error;
 mod feeds;
-pub mod pages;
+mod pages;
 pub mod query;
 pub mod render;
 mod status;

@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Canned, DaemonProcess, FixtureServer, rss};
@@ -40,11 +41,8 @@ fn publish(server: &FixtureServer, generation: usize) {
     }
 }
 
-#[tokio::test]
-async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
-    publish(&server, 0);
+/// A config polling every feed every second.
+fn write_config(dir: &Path, server: &FixtureServer) -> PathBuf {
     let mut config = String::from(
         "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"crash.db\"\n[poll]\nhost_spacing_ms = 0\nstartup_spread_secs = 0\nschedule = \"* * * * * *\"\n\n",
     );
@@ -54,9 +52,13 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             server.url(&format!("f{feed}.xml"))
         ));
     }
-    let config_path = dir.path().join("regionfeed.toml");
+    let config_path = dir.join("regionfeed.toml");
     std::fs::write(&config_path, config).unwrap();
+    config_path
+}
 
+/// Starts the daemon and kills it with SIGKILL, KILLS times, while the feeds grow.
+async fn kill_at_random_moments(config_path: &Path, server: &FixtureServer) {
     // A fixed pseudo-random sequence of kill moments (xorshift), 150–1,350 ms after start.
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
@@ -66,12 +68,60 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         state
     };
     for generation in 1..=KILLS {
-        let mut daemon = DaemonProcess::start(&config_path, &[]).await;
-        publish(&server, generation);
+        let mut daemon = DaemonProcess::start(config_path, &[]).await;
+        publish(server, generation);
         tokio::time::sleep(Duration::from_millis(150 + next() % 1200)).await;
         daemon.child.kill().unwrap();
         let _ = daemon.wait_for_exit(Duration::from_secs(10)).await;
     }
+}
+
+/// The database after the last run: intact, every served item stored once and whole, no orphan keys.
+fn check_database(database: &Path, served: &BTreeSet<String>) {
+    let connection = rusqlite::Connection::open(database).unwrap();
+    let check: String = connection
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let stored: Vec<(String, String, String, Option<String>)> = connection
+        .prepare("SELECT guid, title, link, summary FROM items")
+        .unwrap()
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let guids: BTreeSet<String> = stored.iter().map(|(guid, ..)| guid.clone()).collect();
+    assert_eq!(stored.len(), guids.len(), "no item stored twice");
+    assert_eq!(&guids, served, "every served item stored");
+    for (guid, title, link, summary) in &stored {
+        // Whole: every field as served.
+        let (feed, n) = guid[1..].split_once('-').unwrap();
+        assert_eq!(title, &format!("第{feed}路新闻{n}"));
+        assert_eq!(link, &format!("https://f{feed}.example.cn/{n}.shtml"));
+        assert_eq!(
+            summary.as_deref(),
+            Some(format!("{title}。正文。").as_str())
+        );
+    }
+    let keys_without_item: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM item_keys k LEFT JOIN items i ON i.id = k.item_id WHERE i.id IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(keys_without_item, 0);
+}
+
+#[tokio::test]
+async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    publish(&server, 0);
+    let config_path = write_config(dir.path(), &server);
+    kill_at_random_moments(&config_path, &server).await;
 
     // A last run polls until everything served is stored, then stops cleanly.
     let mut daemon = DaemonProcess::start(&config_path, &[]).await;
@@ -116,39 +166,5 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             .success()
     );
 
-    let connection = rusqlite::Connection::open(&database).unwrap();
-    let check: String = connection
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let stored: Vec<(String, String, String, Option<String>)> = connection
-        .prepare("SELECT guid, title, link, summary FROM items")
-        .unwrap()
-        .query_map([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let guids: BTreeSet<String> = stored.iter().map(|(guid, ..)| guid.clone()).collect();
-    assert_eq!(stored.len(), guids.len(), "no item stored twice");
-    assert_eq!(guids, served, "every served item stored");
-    for (guid, title, link, summary) in &stored {
-        // Whole: every field as served.
-        let (feed, n) = guid[1..].split_once('-').unwrap();
-        assert_eq!(title, &format!("第{feed}路新闻{n}"));
-        assert_eq!(link, &format!("https://f{feed}.example.cn/{n}.shtml"));
-        assert_eq!(
-            summary.as_deref(),
-            Some(format!("{title}。正文。").as_str())
-        );
-    }
-    let keys_without_item: i64 = connection
-        .query_row(
-            "SELECT count(*) FROM item_keys k LEFT JOIN items i ON i.id = k.item_id WHERE i.id IS NULL",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(keys_without_item, 0);
+    check_database(&database, &served);
 }

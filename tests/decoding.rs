@@ -27,13 +27,11 @@ fn encode(encoding: &'static encoding_rs::Encoding, text: &str) -> Vec<u8> {
     bytes.into_owned()
 }
 
-#[tokio::test]
-async fn chinese_encodings_come_out_exactly() {
+/// Feeds in every encoding shape real Chinese sources serve: (path, content type, bytes, the title that
+/// must come out).
+fn encoding_cases() -> Vec<(&'static str, &'static str, Vec<u8>, &'static str)> {
     use encoding_rs::{BIG5, GB18030};
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
-    // (path, content type, bytes, the title that must come out)
-    let cases: Vec<(&str, &'static str, Vec<u8>, &str)> = vec![
+    vec![
         (
             "gbk-http-only.xml",
             "text/xml; charset=GBK",
@@ -90,7 +88,14 @@ async fn chinese_encodings_come_out_exactly() {
                 .collect(),
             "澳門新聞",
         ),
-    ];
+    ]
+}
+
+#[tokio::test]
+async fn chinese_encodings_come_out_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    let cases = encoding_cases();
     let mut tables = Vec::new();
     for (index, (path, content_type, bytes, _)) in cases.iter().enumerate() {
         server.set(path, Canned::new(200, content_type, bytes.clone()));

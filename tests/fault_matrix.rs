@@ -21,6 +21,7 @@ use common::{
     Canned, FixtureServer, outcome_of, peak_rss_kib, rss, start_daemon_with_poll,
     start_scheduled_daemon,
 };
+use regionfeed::app::Daemon;
 use regionfeed::poll::PollOutcome;
 
 fn good_feed(tag: &str, round: usize) -> Canned {
@@ -289,39 +290,13 @@ async fn healthy_sources_keep_their_schedule_beside_faults() {
     daemon.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
-#[tokio::test]
-async fn faulty_sources_fail_alone_with_their_class_and_recover() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
-    server.set("healthy1.xml", good_feed("healthy1", 0));
-    server.set("healthy2.xml", good_feed("healthy2", 0));
-    install_faults(&server);
-    // A port nobody listens on: bind, note it, close. The recovery round listens on it.
-    let refused_address = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let reset_healthy: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
-    let reset_url = resetting_server(reset_healthy.clone()).await;
-    let sources = fault_sources(
-        &server,
-        &format!("http://{refused_address}/feed.xml"),
-        &reset_url,
-    );
-    let daemon = start_daemon_with_poll(
-        dir.path(),
-        "host_spacing_ms = 0\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\nconcurrency = 8",
-        &sources,
-    )
-    .await;
-    let rss_before = peak_rss_kib();
-
-    // Faults that are not served by the fixture server: (source id, class).
-    let other_faults = [
-        ("refused", "connect"),
-        ("dns", "dns"),
-        ("reset", "interrupted"),
-    ];
+/// Three polls of every source while the healthy feeds grow: each fault fails with its class, each
+/// healthy source stores its new item.
+async fn three_rounds_of_faults(
+    daemon: &Daemon,
+    server: &FixtureServer,
+    other_faults: &[(&str, &str)],
+) {
     for round in 1..=3 {
         server.set("healthy1.xml", good_feed("healthy1", round));
         server.set("healthy2.xml", good_feed("healthy2", round));
@@ -337,7 +312,7 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         let expected = FAULTS
             .iter()
             .map(|(id, _, class)| (*id, *class))
-            .chain(other_faults);
+            .chain(other_faults.iter().copied());
         for (id, class) in expected {
             match outcome(id) {
                 PollOutcome::Failed(failure) => {
@@ -347,13 +322,15 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
             }
         }
     }
-    let rss_after = peak_rss_kib();
-    println!("peak RSS {rss_before} KiB after start, {rss_after} KiB after three rounds of faults");
-    assert!(
-        rss_after < rss_before + 200 * 1024,
-        "peak RSS grew from {rss_before} to {rss_after} KiB"
-    );
-    // The status of each failing source names its class, as operators see it.
+}
+
+/// The status of each failing source names its class, as operators see it; nothing is stored from a
+/// failed response, and the healthy sources have all their items.
+async fn check_states_and_nothing_stored(
+    daemon: &Daemon,
+    server: &FixtureServer,
+    other_faults: &[(&str, &str)],
+) {
     let states = daemon.store().source_states().await.unwrap();
     let class_of = |id: &str| {
         states
@@ -395,10 +372,17 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     }
     assert_eq!(server.requests_to("secret.txt"), 0);
     // The daemon still serves.
-    let (status, _) = common::get(&daemon, "/feeds/shanxi.xml").await;
+    let (status, _) = common::get(daemon, "/feeds/shanxi.xml").await;
     assert_eq!(status, 200);
+}
 
-    // The faults clear: every source recovers by itself on its next poll.
+/// The faults clear: every source recovers by itself on its next poll.
+async fn faults_clear_and_every_source_recovers(
+    daemon: &Daemon,
+    server: &FixtureServer,
+    refused_address: std::net::SocketAddr,
+    reset_healthy: &Arc<Mutex<Option<Vec<u8>>>>,
+) {
     for (id, name, _) in FAULTS {
         server.set(name, good_feed(id, 0));
     }
@@ -424,5 +408,49 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         let state = states.iter().find(|s| s.id == *id).unwrap();
         assert_eq!(state.error_class, None, "{id}");
     }
+}
+
+#[tokio::test]
+async fn faulty_sources_fail_alone_with_their_class_and_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    server.set("healthy1.xml", good_feed("healthy1", 0));
+    server.set("healthy2.xml", good_feed("healthy2", 0));
+    install_faults(&server);
+    // A port nobody listens on: bind, note it, close. The recovery round listens on it.
+    let refused_address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let reset_healthy: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+    let reset_url = resetting_server(reset_healthy.clone()).await;
+    let sources = fault_sources(
+        &server,
+        &format!("http://{refused_address}/feed.xml"),
+        &reset_url,
+    );
+    let daemon = start_daemon_with_poll(
+        dir.path(),
+        "host_spacing_ms = 0\nrequest_timeout_secs = 1\nmax_body_bytes = 300000\nconcurrency = 8",
+        &sources,
+    )
+    .await;
+    let rss_before = peak_rss_kib();
+
+    // Faults that are not served by the fixture server: (source id, class).
+    let other_faults = [
+        ("refused", "connect"),
+        ("dns", "dns"),
+        ("reset", "interrupted"),
+    ];
+    three_rounds_of_faults(&daemon, &server, &other_faults).await;
+    let rss_after = peak_rss_kib();
+    println!("peak RSS {rss_before} KiB after start, {rss_after} KiB after three rounds of faults");
+    assert!(
+        rss_after < rss_before + 200 * 1024,
+        "peak RSS grew from {rss_before} to {rss_after} KiB"
+    );
+    check_states_and_nothing_stored(&daemon, &server, &other_faults).await;
+    faults_clear_and_every_source_recovers(&daemon, &server, refused_address, &reset_healthy).await;
     daemon.shutdown(Duration::from_secs(5)).await.unwrap();
 }

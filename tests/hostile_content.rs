@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{
     Canned, FixtureServer, entry_html, get, outcome_of, peak_rss_kib, source_tables, start_daemon,
 };
+use regionfeed::app::Daemon;
 use regionfeed::feed::parse::{MAX_ITEMS_PER_FEED, MAX_TITLE_CHARS};
 use regionfeed::poll::PollOutcome;
 
@@ -18,10 +19,9 @@ fn rss_with_items(items: &str) -> Canned {
     ))
 }
 
-#[tokio::test]
-async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
+/// Feeds that try to cost too much: 100,000 items, a 1 MB title, XML, HTML and JSON nested 60,000 to
+/// 100,000 deep, beside a healthy feed.
+fn serve_hostile_feeds(server: &FixtureServer) {
     // 100,000 items, oldest first (≈ 10 MB).
     let mut many = String::new();
     for n in 0..100_000 {
@@ -77,6 +77,54 @@ async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
         "healthy.xml",
         rss_with_items("<item><title>正常</title><link>https://ok.e.cn/1</link></item>"),
     );
+}
+
+/// What was stored: the newest 1,000 of 100,000 items, the long title cut.
+async fn check_stored_items(daemon: &Daemon) {
+    let items = daemon
+        .store()
+        .feed_items(regionfeed::store::Selection::All, 5000)
+        .await
+        .unwrap();
+    let many_titles: Vec<&str> = items
+        .iter()
+        .filter(|i| i.source_id == "many")
+        .map(|i| i.title.as_str())
+        .collect();
+    assert_eq!(many_titles.len(), MAX_ITEMS_PER_FEED);
+    assert!(many_titles.contains(&"海量99999") && !many_titles.contains(&"海量98999"));
+    let long = items.iter().find(|i| i.source_id == "longtitle").unwrap();
+    assert_eq!(long.title.chars().count(), MAX_TITLE_CHARS);
+    assert!(long.title.starts_with("山西长") && long.title.ends_with('…'));
+}
+
+/// Output: the long title is cut, the deep HTML comes out as its text, every format is valid.
+async fn check_output_formats(daemon: &Daemon) {
+    for format in ["xml", "atom", "json"] {
+        let (status, body) = get(
+            daemon,
+            &format!("/feeds/shanxi.{format}?source=longtitle&source=deephtml"),
+        )
+        .await;
+        assert_eq!(status, 200, "{format}");
+        assert!(body.len() < 100_000, "{format}: {} bytes", body.len());
+        let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+        assert_eq!(feed.entries.len(), 2, "{format}");
+        let deep = feed
+            .entries
+            .iter()
+            .find(|e| e.title.as_ref().is_some_and(|t| t.content == "深层"))
+            .unwrap();
+        let html = entry_html(deep).unwrap();
+        assert_eq!(html, "<p>晋中</p>", "{format}");
+    }
+}
+
+#[tokio::test]
+async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    serve_hostile_feeds(&server);
     let ids = ["many", "longtitle", "deepxml", "deephtml", "healthy"];
     let mut sources: Vec<(&str, String, &str)> = ids
         .iter()
@@ -117,41 +165,8 @@ async fn huge_and_deep_feeds_end_cut_or_refused_with_memory_bounded() {
         "peak RSS grew from {before} to {after} KiB"
     );
 
-    let items = daemon
-        .store()
-        .feed_items(regionfeed::store::Selection::All, 5000)
-        .await
-        .unwrap();
-    let many_titles: Vec<&str> = items
-        .iter()
-        .filter(|i| i.source_id == "many")
-        .map(|i| i.title.as_str())
-        .collect();
-    assert_eq!(many_titles.len(), MAX_ITEMS_PER_FEED);
-    assert!(many_titles.contains(&"海量99999") && !many_titles.contains(&"海量98999"));
-    let long = items.iter().find(|i| i.source_id == "longtitle").unwrap();
-    assert_eq!(long.title.chars().count(), MAX_TITLE_CHARS);
-    assert!(long.title.starts_with("山西长") && long.title.ends_with('…'));
-
-    // Output: the long title is cut, the deep HTML comes out as its text, every format is valid.
-    for format in ["xml", "atom", "json"] {
-        let (status, body) = get(
-            &daemon,
-            &format!("/feeds/shanxi.{format}?source=longtitle&source=deephtml"),
-        )
-        .await;
-        assert_eq!(status, 200, "{format}");
-        assert!(body.len() < 100_000, "{format}: {} bytes", body.len());
-        let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
-        assert_eq!(feed.entries.len(), 2, "{format}");
-        let deep = feed
-            .entries
-            .iter()
-            .find(|e| e.title.as_ref().is_some_and(|t| t.content == "深层"))
-            .unwrap();
-        let html = entry_html(deep).unwrap();
-        assert_eq!(html, "<p>晋中</p>", "{format}");
-    }
+    check_stored_items(&daemon).await;
+    check_output_formats(&daemon).await;
     let (status, _) = get(&daemon, "/feeds/shanxi.xml?source=healthy").await;
     assert_eq!(status, 200);
     daemon.shutdown(Duration::from_secs(5)).await.unwrap();

@@ -29,10 +29,8 @@ fn value(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)])
         })
 }
 
-#[tokio::test]
-async fn metrics_parse_and_move_as_polls_and_requests_happen() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
+/// A feed with two items.
+fn serve_two_items(server: &FixtureServer) {
     server.set(
         "sx.xml",
         Canned::rss(&rss(
@@ -53,6 +51,67 @@ async fn metrics_parse_and_move_as_polls_and_requests_happen() {
             ],
         )),
     );
+}
+
+/// The counters after two polls of each source and one feed request.
+fn check_counters(after: &prometheus_parse::Scrape) {
+    let polls = |outcome: &str, source: &str| {
+        value(
+            after,
+            "regionfeed_polls_total",
+            &[("outcome", outcome), ("source", source)],
+        )
+    };
+    assert_eq!(polls("stored", "sx"), Some(1.0));
+    // The second poll of sx: the fixture server answers 304 to its ETag or the body is identical.
+    let second = polls("not-modified", "sx").or(polls("unchanged", "sx"));
+    assert_eq!(second, Some(1.0));
+    assert_eq!(polls("http-5xx", "bad"), Some(2.0));
+    assert_eq!(
+        value(after, "regionfeed_items_total", &[("kind", "new")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        value(after, "regionfeed_region_tags_total", &[("kind", "source")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        value(after, "regionfeed_fetch_duration_seconds_count", &[]),
+        Some(4.0)
+    );
+    assert_eq!(
+        value(
+            after,
+            "regionfeed_http_requests_total",
+            &[("route", "/feeds/:file"), ("status", "200")]
+        ),
+        Some(1.0)
+    );
+    assert!(value(after, "regionfeed_database_bytes", &[]).unwrap() > 0.0);
+    assert!(
+        value(
+            after,
+            "regionfeed_newest_item_age_seconds",
+            &[("region", "shanxi")]
+        )
+        .is_some()
+    );
+    assert!(
+        value(
+            after,
+            "regionfeed_render_cache_total",
+            &[("kind", "render")]
+        )
+        .unwrap()
+            >= 1.0
+    );
+}
+
+#[tokio::test]
+async fn metrics_parse_and_move_as_polls_and_requests_happen() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    serve_two_items(&server);
     server.set("bad.xml", Canned::new(500, "text/plain", b"oops"));
     let sources = source_tables(&[
         ("sx", server.url("sx.xml"), "shanxi"),
@@ -75,60 +134,7 @@ async fn metrics_parse_and_move_as_polls_and_requests_happen() {
     let (_, after_text) = get(&daemon, "/metrics").await;
     let after = scrape(&after_text);
 
-    let polls = |outcome: &str, source: &str| {
-        value(
-            &after,
-            "regionfeed_polls_total",
-            &[("outcome", outcome), ("source", source)],
-        )
-    };
-    assert_eq!(polls("stored", "sx"), Some(1.0));
-    // The second poll of sx: the fixture server answers 304 to its ETag or the body is identical.
-    let second = polls("not-modified", "sx").or(polls("unchanged", "sx"));
-    assert_eq!(second, Some(1.0));
-    assert_eq!(polls("http-5xx", "bad"), Some(2.0));
-    assert_eq!(
-        value(&after, "regionfeed_items_total", &[("kind", "new")]),
-        Some(2.0)
-    );
-    assert_eq!(
-        value(
-            &after,
-            "regionfeed_region_tags_total",
-            &[("kind", "source")]
-        ),
-        Some(2.0)
-    );
-    assert_eq!(
-        value(&after, "regionfeed_fetch_duration_seconds_count", &[]),
-        Some(4.0)
-    );
-    assert_eq!(
-        value(
-            &after,
-            "regionfeed_http_requests_total",
-            &[("route", "/feeds/:file"), ("status", "200")]
-        ),
-        Some(1.0)
-    );
-    assert!(value(&after, "regionfeed_database_bytes", &[]).unwrap() > 0.0);
-    assert!(
-        value(
-            &after,
-            "regionfeed_newest_item_age_seconds",
-            &[("region", "shanxi")]
-        )
-        .is_some()
-    );
-    assert!(
-        value(
-            &after,
-            "regionfeed_render_cache_total",
-            &[("kind", "render")]
-        )
-        .unwrap()
-            >= 1.0
-    );
+    check_counters(&after);
 
     // Polling on demand: ready without a scheduler.
     let (status, body) = get(&daemon, "/readyz").await;

@@ -52,10 +52,8 @@ fn collect_messages(socket: UnixDatagram) -> Arc<Mutex<Vec<String>>> {
     seen
 }
 
-#[tokio::test]
-async fn notify_reload_and_stop_as_systemd_expects() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
+/// Two feeds, one item each.
+fn serve_two_feeds(server: &FixtureServer) {
     server.set(
         "first.xml",
         Canned::rss(&rss(
@@ -80,41 +78,19 @@ async fn notify_reload_and_stop_as_systemd_expects() {
             )],
         )),
     );
-    let config = dir.path().join("regionfeed.toml");
-    std::fs::write(
-        &config,
-        config_text(&server, &[("first", "first.xml", "shanxi")]),
-    )
-    .unwrap();
+}
 
-    let socket_path = dir.path().join("notify.sock");
-    let socket = UnixDatagram::bind(&socket_path).unwrap();
-    let notified = collect_messages(socket);
-    let mut daemon = DaemonProcess::start(
-        &config,
-        &[
-            ("NOTIFY_SOCKET", socket_path.as_os_str()),
-            ("WATCHDOG_USEC", OsStr::new("400000")),
-        ],
-    )
-    .await;
-
+/// Reload: the first source goes, the second comes; systemd hears RELOADING=1 then READY=1.
+async fn reload_swaps_the_sources(
+    daemon: &DaemonProcess,
+    server: &FixtureServer,
+    config: &Path,
+    notified: &Arc<Mutex<Vec<String>>>,
+) {
     let seen = || notified.lock().unwrap().clone();
-    eventually("READY=1 and WATCHDOG=1", || {
-        let seen = seen();
-        seen.contains(&"READY=1".to_string()) && seen.contains(&"WATCHDOG=1".to_string())
-    })
-    .await;
-    assert_eq!(seen()[0], "READY=1", "{:?}", seen());
-    eventually("the first source polled", || {
-        server.requests_to("first.xml") >= 1
-    })
-    .await;
-
-    // Reload: the first source goes, the second comes.
     std::fs::write(
-        &config,
-        config_text(&server, &[("second", "second.xml", "shaanxi")]),
+        config,
+        config_text(server, &[("second", "second.xml", "shaanxi")]),
     )
     .unwrap();
     daemon.signal("HUP");
@@ -152,10 +128,16 @@ async fn notify_reload_and_stop_as_systemd_expects() {
         feed.contains("太原初雪"),
         "items of a removed source stay: {feed}"
     );
+}
 
-    // An invalid config is rejected; the running one stays.
+/// An invalid config is rejected; the running one stays.
+async fn a_bad_reload_keeps_the_running_config(
+    daemon: &DaemonProcess,
+    server: &FixtureServer,
+    config: &Path,
+) {
     std::fs::write(
-        &config,
+        config,
         "[[source]]\nid = \"x\"\nurl = \"http://127.0.0.1:9/\"\nregion = \"atlantis\"\n",
     )
     .unwrap();
@@ -176,6 +158,46 @@ async fn notify_reload_and_stop_as_systemd_expects() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn notify_reload_and_stop_as_systemd_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    serve_two_feeds(&server);
+    let config = dir.path().join("regionfeed.toml");
+    std::fs::write(
+        &config,
+        config_text(&server, &[("first", "first.xml", "shanxi")]),
+    )
+    .unwrap();
+
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    let notified = collect_messages(socket);
+    let mut daemon = DaemonProcess::start(
+        &config,
+        &[
+            ("NOTIFY_SOCKET", socket_path.as_os_str()),
+            ("WATCHDOG_USEC", OsStr::new("400000")),
+        ],
+    )
+    .await;
+
+    let seen = || notified.lock().unwrap().clone();
+    eventually("READY=1 and WATCHDOG=1", || {
+        let seen = seen();
+        seen.contains(&"READY=1".to_string()) && seen.contains(&"WATCHDOG=1".to_string())
+    })
+    .await;
+    assert_eq!(seen()[0], "READY=1", "{:?}", seen());
+    eventually("the first source polled", || {
+        server.requests_to("first.xml") >= 1
+    })
+    .await;
+
+    reload_swaps_the_sources(&daemon, &server, &config, &notified).await;
+    a_bad_reload_keeps_the_running_config(&daemon, &server, &config).await;
 
     daemon.signal("TERM");
     let status = daemon.wait_for_exit(Duration::from_secs(20)).await;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{Canned, DaemonProcess, FixtureServer, rss};
@@ -20,11 +21,8 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn steady_polling_and_requests_serve_without_errors_or_growth() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = FixtureServer::start().await;
-    let regions = ["shanxi", "shaanxi", "beijing", "sichuan", "guangdong"];
+/// SOURCES feeds of one item each, and a config that polls them every second.
+fn serve_sources_and_write_config(dir: &Path, server: &FixtureServer, regions: &[&str]) -> PathBuf {
     let mut config = String::from(
         "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndatabase = \"soak.db\"\n[poll]\nhost_spacing_ms = 0\nstartup_spread_secs = 1\nschedule = \"* * * * * *\"\n[log]\nlevel = \"warn\"\n\n",
     );
@@ -41,8 +39,17 @@ async fn steady_polling_and_requests_serve_without_errors_or_growth() {
             regions[n % regions.len()]
         ));
     }
-    let config_path = dir.path().join("regionfeed.toml");
+    let config_path = dir.join("regionfeed.toml");
     std::fs::write(&config_path, config).unwrap();
+    config_path
+}
+
+#[tokio::test]
+async fn steady_polling_and_requests_serve_without_errors_or_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    let regions = ["shanxi", "shaanxi", "beijing", "sichuan", "guangdong"];
+    let config_path = serve_sources_and_write_config(dir.path(), &server, &regions);
     let mut daemon = DaemonProcess::start(&config_path, &[]).await;
     let pid = daemon.child.id();
     let client = reqwest::Client::new();

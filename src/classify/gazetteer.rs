@@ -92,6 +92,50 @@ pub struct GazetteerError {
     problem: String,
 }
 
+/// One `name\tregions\tlevel\tform` line of places.tsv.
+fn place_from_line(line: &'static str) -> Result<Place, String> {
+    let fields: Vec<&'static str> = line.split('\t').collect();
+    let [name, slugs, level, form] = fields[..] else {
+        return Err(format!("expected 4 fields, got {}", fields.len()));
+    };
+    if name.chars().count() < 2 {
+        return Err(format!("name \"{name}\" is shorter than 2 characters"));
+    }
+    let regions = if slugs == "-" {
+        Vec::new()
+    } else {
+        slugs
+            .split(',')
+            .map(|slug| {
+                regions::by_slug(slug)
+                    .map(|region| region.slug)
+                    .ok_or_else(|| format!("unknown region \"{slug}\""))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let level = match level {
+        "province" => Level::Province,
+        "corps" => Level::Corps,
+        "prefecture" => Level::Prefecture,
+        "former" => Level::Former,
+        "county" => Level::County,
+        "phrase" => Level::Phrase,
+        other => return Err(format!("unknown level \"{other}\"")),
+    };
+    let form = match form {
+        "full" => Form::Full,
+        "short" => Form::Short,
+        "dateline" => Form::Dateline,
+        other => return Err(format!("unknown form \"{other}\"")),
+    };
+    Ok(Place {
+        name,
+        regions,
+        level,
+        form,
+    })
+}
+
 impl Gazetteer {
     /// The built-in gazetteer, built on first use.
     pub fn builtin() -> &'static Gazetteer {
@@ -108,76 +152,30 @@ impl Gazetteer {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            let problem = |problem: String| GazetteerError {
+            let place = place_from_line(line).map_err(|problem| GazetteerError {
                 line: index + 1,
                 problem,
-            };
-            let fields: Vec<&'static str> = line.split('\t').collect();
-            let [name, slugs, level, form] = fields[..] else {
-                return Err(problem(format!("expected 4 fields, got {}", fields.len())));
-            };
-            if name.chars().count() < 2 {
-                return Err(problem(format!(
-                    "name \"{name}\" is shorter than 2 characters"
-                )));
-            }
-            let regions = if slugs == "-" {
-                Vec::new()
-            } else {
-                slugs
-                    .split(',')
-                    .map(|slug| {
-                        regions::by_slug(slug)
-                            .map(|region| region.slug)
-                            .ok_or_else(|| problem(format!("unknown region \"{slug}\"")))
-                    })
-                    .collect::<Result<_, _>>()?
-            };
-            let level = match level {
-                "province" => Level::Province,
-                "corps" => Level::Corps,
-                "prefecture" => Level::Prefecture,
-                "former" => Level::Former,
-                "county" => Level::County,
-                "phrase" => Level::Phrase,
-                other => return Err(problem(format!("unknown level \"{other}\""))),
-            };
-            let form = match form {
-                "full" => Form::Full,
-                "short" => Form::Short,
-                "dateline" => Form::Dateline,
-                other => return Err(problem(format!("unknown form \"{other}\""))),
-            };
-            places.push(Place {
-                name,
-                regions,
-                level,
-                form,
-            });
+            })?;
+            places.push(place);
         }
+        Gazetteer::from_places(places).map_err(|error| GazetteerError {
+            line: 0,
+            problem: error.to_string(),
+        })
+    }
+
+    /// The gazetteer of `places`, with its three automatons built.
+    fn from_places(places: Vec<Place>) -> Result<Gazetteer, aho_corasick::BuildError> {
         let in_text: Vec<usize> = (0..places.len())
             .filter(|&i| places[i].form != Form::Dateline)
             .collect();
         let text = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(in_text.iter().map(|&i| places[i].name))
-            .map_err(|error| GazetteerError {
-                line: 0,
-                problem: error.to_string(),
-            })?;
-        let any = AhoCorasick::new(places.iter().map(|place| place.name)).map_err(|error| {
-            GazetteerError {
-                line: 0,
-                problem: error.to_string(),
-            }
-        })?;
+            .build(in_text.iter().map(|&i| places[i].name))?;
+        let any = AhoCorasick::new(places.iter().map(|place| place.name))?;
         let every = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(places.iter().map(|place| place.name))
-            .map_err(|error| GazetteerError {
-                line: 0,
-                problem: error.to_string(),
-            })?;
+            .build(places.iter().map(|place| place.name))?;
         Ok(Gazetteer {
             places,
             text,

@@ -248,13 +248,42 @@ impl Fetcher {
     }
 
     async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        // Redirects are followed here rather than by reqwest, to tell permanent moves from temporary ones
-        // and to name a loop as such.
+        let (response, moved_permanently) = self.follow_redirects(url, validators).await?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            return Err(status_error(status, response.headers()));
+        }
+        let headers = response.headers();
+        let content_type = header_string(headers, CONTENT_TYPE.as_str());
+        let etag = header_string(headers, ETAG.as_str());
+        let last_modified = header_string(headers, LAST_MODIFIED.as_str());
+        let bytes = self.read_body(response).await?;
+        Ok(Fetched::Body(FetchedBody {
+            bytes,
+            content_type,
+            etag,
+            last_modified,
+            status: status.as_u16(),
+            moved_permanently,
+        }))
+    }
+
+    /// Sends the request and follows redirects by hand, to tell permanent moves from temporary ones and
+    /// to name a loop as such. Returns the final response and where the feed moved permanently (when
+    /// every hop was a 301/308).
+    async fn follow_redirects(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<(reqwest::Response, Option<Url>), FetchError> {
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
         let mut moved_permanently: Option<Url> = None;
         let mut every_hop_permanent = true;
-        let response = loop {
+        loop {
             let mut request = self.client.get(current.clone());
             if let Some(etag) = &validators.etag {
                 request = request.header(IF_NONE_MATCH, etag);
@@ -265,7 +294,7 @@ impl Fetcher {
             let response = request.send().await.map_err(|e| self.classify(e))?;
             let status = response.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
-                break response;
+                return Ok((response, moved_permanently));
             }
             let next = response
                 .headers()
@@ -278,38 +307,17 @@ impl Fetcher {
             if visited.contains(&next) || visited.len() > MAX_REDIRECTS {
                 return Err(FetchError::RedirectLoop);
             }
-            let permanent = matches!(status.as_u16(), 301 | 308);
-            every_hop_permanent &= permanent;
+            every_hop_permanent &= matches!(status.as_u16(), 301 | 308);
             if every_hop_permanent {
                 moved_permanently = Some(next.clone());
             }
             visited.push(next.clone());
             current = next;
-        };
+        }
+    }
 
-        let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
-        }
-        if !status.is_success() {
-            let retry_after = parse_retry_after(response.headers(), Utc::now());
-            return Err(match status.as_u16() {
-                410 => FetchError::Gone,
-                429 => FetchError::RateLimited {
-                    status: 429,
-                    retry_after,
-                },
-                503 if retry_after.is_some() => FetchError::RateLimited {
-                    status: 503,
-                    retry_after,
-                },
-                code => FetchError::Status { status: code },
-            });
-        }
-        let headers = response.headers();
-        let content_type = header_string(headers, CONTENT_TYPE.as_str());
-        let etag = header_string(headers, ETAG.as_str());
-        let last_modified = header_string(headers, LAST_MODIFIED.as_str());
+    /// Reads the body up to `max_body_bytes`, counted after decompression.
+    async fn read_body(&self, response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let limit = self.settings.max_body_bytes;
         if response
             .content_length()
@@ -333,14 +341,7 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body(FetchedBody {
-            bytes,
-            content_type,
-            etag,
-            last_modified,
-            status: status.as_u16(),
-            moved_permanently,
-        }))
+        Ok(bytes)
     }
 
     async fn fetch_file(&self, url: &Url) -> Result<Fetched, FetchError> {
@@ -426,6 +427,23 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The error for a non-success status: 410 is gone, 429 (and 503 with Retry-After) rate limiting.
+fn status_error(status: StatusCode, headers: &reqwest::header::HeaderMap) -> FetchError {
+    let retry_after = parse_retry_after(headers, Utc::now());
+    match status.as_u16() {
+        410 => FetchError::Gone,
+        429 => FetchError::RateLimited {
+            status: 429,
+            retry_after,
+        },
+        503 if retry_after.is_some() => FetchError::RateLimited {
+            status: 503,
+            retry_after,
+        },
+        code => FetchError::Status { status: code },
+    }
 }
 
 fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {

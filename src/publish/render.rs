@@ -305,75 +305,28 @@ fn render_rss(document: &FeedDocument<'_>) -> String {
     channel.to_string()
 }
 
-fn render_atom(document: &FeedDocument<'_>) -> String {
-    use atom_syndication as atom;
-    let link = |href: &str, rel: &str, mime_type: Option<&str>| atom::Link {
+fn atom_link(href: &str, rel: &str, mime_type: Option<&str>) -> atom_syndication::Link {
+    atom_syndication::Link {
         href: href.to_string(),
         rel: rel.to_string(),
         mime_type: mime_type.map(str::to_string),
         ..Default::default()
-    };
+    }
+}
+
+fn render_atom(document: &FeedDocument<'_>) -> String {
+    use atom_syndication as atom;
     let mut links = vec![
-        link(&document.self_url, "self", Some("application/atom+xml")),
-        link(&document.home_url, "alternate", Some("text/html")),
+        atom_link(&document.self_url, "self", Some("application/atom+xml")),
+        atom_link(&document.home_url, "alternate", Some("text/html")),
     ];
     if let Some(next) = &document.next_url {
-        links.push(link(next, "next", Some("application/atom+xml")));
+        links.push(atom_link(next, "next", Some("application/atom+xml")));
     }
     let entries = document
         .items
         .iter()
-        .map(|item| {
-            let shown = ShownItem::new(item, document.opencc);
-            let mut entry_links = Vec::new();
-            if let Some(href) = &item.link {
-                entry_links.push(link(href, "alternate", Some("text/html")));
-            }
-            for copy in &item.also_reported_by {
-                if let Some(href) = copy.link.as_deref().filter(|link| is_web_link(link)) {
-                    let mut related = link(href, "related", Some("text/html"));
-                    related.title = copy.source_title.clone().or(Some(copy.source_id.clone()));
-                    entry_links.push(related);
-                }
-            }
-            atom::Entry {
-                title: atom::Text::plain(shown.title.clone()),
-                id: shown.id(),
-                updated: fixed(shown.updated()),
-                published: Some(fixed(utc(item.published))),
-                authors: shown
-                    .author
-                    .clone()
-                    .map(|name| atom::Person {
-                        name,
-                        ..Default::default()
-                    })
-                    .into_iter()
-                    .collect(),
-                links: entry_links,
-                categories: shown
-                    .regions()
-                    .map(|region| atom::Category {
-                        term: region.slug.to_string(),
-                        scheme: Some(format!("{}/regions", document.base_url)),
-                        label: Some(region.name_simplified.to_string()),
-                    })
-                    .collect(),
-                content: shown.html.clone().map(|html| atom::Content {
-                    value: Some(html),
-                    content_type: Some("html".into()),
-                    ..Default::default()
-                }),
-                source: item.source_url.as_ref().map(|url| atom::Source {
-                    title: atom::Text::plain(shown.source_title.clone()),
-                    id: url.clone(),
-                    updated: fixed(utc(item.first_seen)),
-                    links: vec![link(url, "self", None)],
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }
-        })
+        .map(|item| atom_entry(document, item))
         .collect();
     let feed = atom::Feed {
         title: atom::Text::plain(document.title.clone()),
@@ -395,6 +348,59 @@ fn render_atom(document: &FeedDocument<'_>) -> String {
         ..Default::default()
     };
     feed.to_string()
+}
+
+fn atom_entry(document: &FeedDocument<'_>, item: &StoredItem) -> atom_syndication::Entry {
+    use atom_syndication as atom;
+    let shown = ShownItem::new(item, document.opencc);
+    let mut entry_links = Vec::new();
+    if let Some(href) = &item.link {
+        entry_links.push(atom_link(href, "alternate", Some("text/html")));
+    }
+    for copy in &item.also_reported_by {
+        if let Some(href) = copy.link.as_deref().filter(|link| is_web_link(link)) {
+            let mut related = atom_link(href, "related", Some("text/html"));
+            related.title = copy.source_title.clone().or(Some(copy.source_id.clone()));
+            entry_links.push(related);
+        }
+    }
+    atom::Entry {
+        title: atom::Text::plain(shown.title.clone()),
+        id: shown.id(),
+        updated: fixed(shown.updated()),
+        published: Some(fixed(utc(item.published))),
+        authors: shown
+            .author
+            .clone()
+            .map(|name| atom::Person {
+                name,
+                ..Default::default()
+            })
+            .into_iter()
+            .collect(),
+        links: entry_links,
+        categories: shown
+            .regions()
+            .map(|region| atom::Category {
+                term: region.slug.to_string(),
+                scheme: Some(format!("{}/regions", document.base_url)),
+                label: Some(region.name_simplified.to_string()),
+            })
+            .collect(),
+        content: shown.html.clone().map(|html| atom::Content {
+            value: Some(html),
+            content_type: Some("html".into()),
+            ..Default::default()
+        }),
+        source: item.source_url.as_ref().map(|url| atom::Source {
+            title: atom::Text::plain(shown.source_title.clone()),
+            id: url.clone(),
+            updated: fixed(utc(item.first_seen)),
+            links: vec![atom_link(url, "self", None)],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 fn render_json(document: &FeedDocument<'_>) -> String {

@@ -1,6 +1,7 @@
 //! What feeds read: items of a selection, newest first, with the other sources' copies of their stories;
 //! item counts per region.
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 use serde::Serialize;
 
@@ -139,72 +140,7 @@ impl Store {
         F: Fn(&StoredItem) -> bool + Send + 'static,
     {
         self.read(move |connection| {
-            let mut conditions: Vec<String> = Vec::new();
-            let mut values: Vec<rusqlite::types::Value> = Vec::new();
-            let origin_filter = if query.origins.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " AND r.origin IN ({})",
-                    vec!["?"; query.origins.len()].join(", ")
-                )
-            };
-            let origin_values = || query.origins.iter().map(|origin| origin.as_str().to_string().into());
-            match &query.selection {
-                Selection::All => {
-                    if !query.origins.is_empty() {
-                        conditions.push(format!(
-                            "i.id IN (SELECT r.item_id FROM item_regions r WHERE 1{origin_filter})"
-                        ));
-                        values.extend(origin_values());
-                    }
-                }
-                // A story's first item carries its copies' regions too (copied when they merged).
-                Selection::National => conditions.push(
-                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into(),
-                ),
-                Selection::Regions(slugs) => {
-                    conditions.push(format!(
-                        "i.id IN (SELECT r.item_id FROM item_regions r WHERE r.region IN ({}){origin_filter})",
-                        vec!["?"; slugs.len().max(1)].join(", ")
-                    ));
-                    values.extend(slugs.iter().cloned().map(Into::into));
-                    if slugs.is_empty() {
-                        values.push(String::new().into());
-                    }
-                    values.extend(origin_values());
-                }
-            }
-            if query.sources.is_empty() {
-                conditions.push("i.story_id IS NULL".into());
-            }
-            if let Some(since) = query.since {
-                conditions.push("i.published >= ?".into());
-                values.push(since.into());
-            }
-            match query.before {
-                Some((published, Some(id))) => {
-                    conditions.push("(i.published < ? OR (i.published = ? AND i.id < ?))".into());
-                    values.extend([published.into(), published.into(), id.into()]);
-                }
-                Some((published, None)) => {
-                    conditions.push("i.published <= ?".into());
-                    values.push(published.into());
-                }
-                None => {}
-            }
-            if !query.sources.is_empty() {
-                conditions.push(format!(
-                    "i.source_id IN ({})",
-                    vec!["?"; query.sources.len()].join(", ")
-                ));
-                values.extend(query.sources.iter().cloned().map(Into::into));
-            }
-            let filter = if conditions.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", conditions.join(" AND "))
-            };
+            let (filter, values) = item_filter(&query);
             let scan_limit = query.scan_limit.max(query.limit);
             let sql = format!(
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
@@ -283,6 +219,81 @@ fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem>
         row_id: row.get(14)?,
         also_reported_by: Vec::new(),
     })
+}
+
+/// The `WHERE` clause of a feed query, with its values in order.
+fn item_filter(query: &ItemQuery) -> (String, Vec<Value>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let origin_filter = if query.origins.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND r.origin IN ({})",
+            vec!["?"; query.origins.len()].join(", ")
+        )
+    };
+    let origin_values = || {
+        query
+            .origins
+            .iter()
+            .map(|origin| Value::from(origin.as_str().to_string()))
+    };
+    match &query.selection {
+        Selection::All => {
+            if !query.origins.is_empty() {
+                conditions.push(format!(
+                    "i.id IN (SELECT r.item_id FROM item_regions r WHERE 1{origin_filter})"
+                ));
+                values.extend(origin_values());
+            }
+        }
+        // A story's first item carries its copies' regions too (copied when they merged).
+        Selection::National => conditions
+            .push("NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".into()),
+        Selection::Regions(slugs) => {
+            conditions.push(format!(
+                "i.id IN (SELECT r.item_id FROM item_regions r WHERE r.region IN ({}){origin_filter})",
+                vec!["?"; slugs.len().max(1)].join(", ")
+            ));
+            values.extend(slugs.iter().cloned().map(Value::from));
+            if slugs.is_empty() {
+                values.push(String::new().into());
+            }
+            values.extend(origin_values());
+        }
+    }
+    if query.sources.is_empty() {
+        conditions.push("i.story_id IS NULL".into());
+    }
+    if let Some(since) = query.since {
+        conditions.push("i.published >= ?".into());
+        values.push(since.into());
+    }
+    match query.before {
+        Some((published, Some(id))) => {
+            conditions.push("(i.published < ? OR (i.published = ? AND i.id < ?))".into());
+            values.extend([published.into(), published.into(), id.into()]);
+        }
+        Some((published, None)) => {
+            conditions.push("i.published <= ?".into());
+            values.push(published.into());
+        }
+        None => {}
+    }
+    if !query.sources.is_empty() {
+        conditions.push(format!(
+            "i.source_id IN ({})",
+            vec!["?"; query.sources.len()].join(", ")
+        ));
+        values.extend(query.sources.iter().cloned().map(Value::from));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    (filter, values)
 }
 
 /// Fills `also_reported_by` of `items` with the other sources' copies of their stories.
