@@ -508,6 +508,104 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn migration_6_turns_via_evidence_into_lent_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        {
+            let connection = Connection::open(&path).unwrap();
+            for sql in &schema::MIGRATIONS[..5] {
+                connection.execute_batch(sql).unwrap();
+            }
+            connection.pragma_update(None, "user_version", 5).unwrap();
+            connection
+                .execute_batch(
+                    "INSERT INTO items (id, uid, source_id, title, published, date_source, first_seen,
+                        content_hash, change_seq) VALUES (1, 'u', 'wire', 't', 0, 'feed', 0, 'h', 1);
+                     INSERT INTO item_regions VALUES (1, 'shanxi', 'source', NULL);
+                     INSERT INTO item_regions VALUES (1, 'beijing', 'dateline', 'via copy');",
+                )
+                .unwrap();
+        }
+        drop(Store::open(&path).unwrap());
+        let connection = Connection::open(&path).unwrap();
+        let rows: Vec<(String, Option<String>, Option<String>)> = connection
+            .prepare("SELECT region, evidence, lent_by FROM item_regions ORDER BY region")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("beijing".to_string(), None, Some("copy".to_string())),
+                ("shanxi".to_string(), None, None)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_edit_rewrites_the_items_own_tags_and_keeps_lent_ones() {
+        let (_dir, store) = open_temp().await;
+        let lead = "中新网太原10月1日电 太原市政府1日发布冬季供暖方案，全市供暖将提前五天开始。";
+        let first = story_poll(
+            "wire",
+            "https://a.example.cn/1",
+            "太原发布冬季供暖方案",
+            lead,
+            1,
+        );
+        let mut copy = story_poll(
+            "copy",
+            "https://b.example.cn/1",
+            "太原发布冬季供暖方案",
+            lead,
+            1,
+        );
+        copy.items[0].regions[0].region = "beijing".into();
+        store.record_success(first).await.unwrap();
+        assert_eq!(store.record_success(copy).await.unwrap().merged, 1);
+        let titles_in = |slug: &str| {
+            let store = store.clone();
+            let slug = slug.to_string();
+            async move {
+                store
+                    .feed_items(Selection::Regions(vec![slug]), 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|item| item.title)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            titles_in("beijing").await,
+            ["太原发布冬季供暖方案"],
+            "lent by the copy"
+        );
+        // Upstream edits the first item; its text now names another region.
+        let mut edited = story_poll(
+            "wire",
+            "https://a.example.cn/1",
+            "西安发布冬季供暖方案",
+            lead,
+            1,
+        );
+        edited.items[0].regions[0].region = "shaanxi".into();
+        assert_eq!(store.record_success(edited).await.unwrap().updated, 1);
+        assert!(
+            titles_in("shanxi").await.is_empty(),
+            "its own old tag is gone"
+        );
+        assert_eq!(titles_in("shaanxi").await, ["西安发布冬季供暖方案"]);
+        assert_eq!(
+            titles_in("beijing").await,
+            ["西安发布冬季供暖方案"],
+            "the lent tag stays"
+        );
+    }
+
+    #[tokio::test]
     async fn the_database_file_stops_growing_under_steady_retention() {
         let (_dir, store) = open_temp().await;
         let policy = RetentionPolicy {

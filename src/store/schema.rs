@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 use super::StoreError;
 
 /// Migrations in order; entry N brings the schema to version N+1.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_source_moves.sql"),
     include_str!("migrations/0003_change_time.sql"),
