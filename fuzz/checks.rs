@@ -37,9 +37,15 @@ pub fn decode_parse(data: &[u8]) {
     }
 }
 
-/// The date parser never panics, and what it returns formats back.
+/// The date parser never panics (with or without a fetch time), and what it returns formats back.
 pub fn dates(text: &str) {
-    if let Some(date) = regionfeed::feed::dates::parse_date(text, chrono_tz::Asia::Shanghai) {
+    use regionfeed::feed::dates::{parse_date, parse_date_near};
+    let zone = chrono_tz::Asia::Shanghai;
+    if let Some(date) = parse_date(text, zone) {
+        let _ = date.to_rfc3339();
+    }
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).expect("a valid time");
+    if let Some(date) = parse_date_near(text, zone, now) {
         let _ = date.to_rfc3339();
     }
 }
