@@ -90,7 +90,7 @@ impl Metrics {
         let items = Family::<KindLabel, Counter>::default();
         registry.register(
             "items",
-            "Items seen by polls: new, updated, unchanged (duplicates of stored items), tombstoned",
+            "Items seen by polls: new, updated, unchanged (duplicates of stored items), tombstoned, unreadable (left out)",
             items.clone(),
         );
         let merges = Counter::default();

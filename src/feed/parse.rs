@@ -4,12 +4,15 @@
 //! feed-rs's generated ids are switched off (it hashes link + title, so an edited title would look like a new
 //! item); identity is decided later from the upstream guid, the link and the title (see `identity`).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
 use crate::feed::dates::parse_date;
 use crate::feed::decode::decode;
+use crate::feed::{dialect, entities, salvage};
 use crate::text::plain_text;
 
 /// How far in the future a published time may be before it is clamped to the fetch time.
@@ -57,6 +60,8 @@ pub struct ParsedFeed {
     pub items: Vec<ParsedItem>,
     /// How many entries beyond [`MAX_ITEMS_PER_FEED`] were left out.
     pub items_left_out: usize,
+    /// Entries that could not be read even on their own (see `salvage`), left out.
+    pub items_unreadable: usize,
 }
 
 /// Where an item's published time came from.
@@ -144,53 +149,120 @@ pub fn parse_feed(
         return Err(ParseError::NotAFeed("empty body".into()));
     }
     let decoded = decode(bytes, content_type, options.encoding);
-    let timezone = options.timezone;
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(options.base_url.as_ref().map(Url::as_str))
-        .id_generator(|_links, _title, _uri| String::new())
-        .timestamp_parser(move |text| parse_date(text, timezone))
-        .build();
-    // A document with thousands of surplus entries is cut before feed-rs builds its model of every one
-    // (about 2 KB of memory per entry). Should the cut document not parse, the whole one is tried.
-    let cut = cut_surplus_entries(&decoded.text, MAX_ITEMS_PER_FEED);
-    let (feed, entries_cut) = match cut
-        .as_ref()
-        .and_then(|(text, n)| parser.parse(text.as_bytes()).ok().map(|feed| (feed, *n)))
-    {
-        Some(parsed) => parsed,
-        None => (
-            parser.parse(decoded.text.as_bytes()).map_err(|error| {
-                match classify_parse_error(&decoded.text, error) {
-                    ParseError::Invalid(message) if decoded.had_errors => ParseError::Encoding {
-                        encoding: decoded.encoding.name(),
-                        message,
-                    },
-                    other => other,
-                }
-            })?,
-            0,
-        ),
-    };
+    let prepared = prepare(&decoded.text);
+    let read = read_document(options, &prepared).map_err(|error| {
+        match classify_parse_error(&decoded.text, error) {
+            ParseError::Invalid(message) if decoded.had_errors => ParseError::Encoding {
+                encoding: decoded.encoding.name(),
+                message,
+            },
+            other => other,
+        }
+    })?;
+    let (feed, entries_cut, items_unreadable) = (read.feed, read.entries_cut, read.unreadable);
 
     let feed_link = feed
         .links
         .iter()
         .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
         .and_then(|link| absolute_link(&link.href, options.base_url.as_ref()));
+    let rss = matches!(
+        feed.feed_type,
+        feed_rs::model::FeedType::RSS0 | feed_rs::model::FeedType::RSS2
+    );
     let mut items: Vec<ParsedItem> = feed
         .entries
         .into_iter()
-        .map(|entry| normalise_entry(entry, options))
+        .map(|entry| normalise_entry(entry, options, rss))
         .collect();
     let items_left_out = entries_cut + keep_newest(&mut items, MAX_ITEMS_PER_FEED);
     Ok(ParsedFeed {
         title: feed
             .title
-            .map(|title| cut_chars(plain_text(&title.content), MAX_TITLE_CHARS)),
+            .map(|title| shown_text(&title.content, MAX_TITLE_CHARS)),
         link: feed_link,
         items,
         items_left_out,
+        items_unreadable,
     })
+}
+
+/// The text feed-rs is given: declared entities expanded, older dialects rewritten.
+fn prepare(text: &str) -> Cow<'_, str> {
+    let expanded = entities::expand_declared(text).map_or(Cow::Borrowed(text), Cow::Owned);
+    match dialect::modernise(&expanded) {
+        Some(modern) => Cow::Owned(modern),
+        None => expanded,
+    }
+}
+
+/// feed-rs with our dates and without its generated ids (it hashes link + title, so an edited title
+/// would look like a new item; identity is decided later).
+fn feed_parser(options: &ParseOptions) -> feed_rs::parser::Parser {
+    let timezone = options.timezone;
+    feed_rs::parser::Builder::new()
+        .base_uri(options.base_url.as_ref().map(Url::as_str))
+        .id_generator(|_links, _title, _uri| String::new())
+        .timestamp_parser(move |text| parse_date(text, timezone))
+        .build()
+}
+
+/// What reading a document gave: the feed, entries cut as surplus, entries that could not be read.
+struct ReadDocument {
+    feed: feed_rs::model::Feed,
+    entries_cut: usize,
+    unreadable: usize,
+}
+
+/// Reads `text`: cut to its surplus-free form when it has thousands of entries; else whole; else with
+/// bare ampersands repaired; else entry by entry. The first error is returned when all fail.
+fn read_document(
+    options: &ParseOptions,
+    text: &str,
+) -> Result<ReadDocument, feed_rs::parser::ParseFeedError> {
+    // A fresh parser for every attempt: feed-rs's keeps state that a failed parse leaves behind (its
+    // MediaRSS scope), and a reused one panics on the next document.
+    let parse = |text: &str| feed_parser(options).parse(text.as_bytes());
+    // A document with thousands of surplus entries is cut before feed-rs builds its model of every one
+    // (about 2 KB of memory per entry). Should the cut document not parse, the whole one is tried.
+    if let Some((cut, entries_cut)) = cut_surplus_entries(text, MAX_ITEMS_PER_FEED)
+        && let Ok(feed) = parse(&cut)
+    {
+        return Ok(ReadDocument {
+            feed,
+            entries_cut,
+            unreadable: 0,
+        });
+    }
+    let error = match parse(text) {
+        Ok(feed) => {
+            return Ok(ReadDocument {
+                feed,
+                entries_cut: 0,
+                unreadable: 0,
+            });
+        }
+        Err(error) => error,
+    };
+    let repaired = entities::repair_ampersands(text);
+    let text = repaired.as_deref().unwrap_or(text);
+    if repaired.is_some()
+        && let Ok(feed) = parse(text)
+    {
+        return Ok(ReadDocument {
+            feed,
+            entries_cut: 0,
+            unreadable: 0,
+        });
+    }
+    match salvage::salvage(text, parse) {
+        Some(salvaged) if !salvaged.feed.entries.is_empty() => Ok(ReadDocument {
+            feed: salvaged.feed,
+            entries_cut: 0,
+            unreadable: salvaged.unreadable,
+        }),
+        _ => Err(error),
+    }
 }
 
 /// `text` without the entries between its first `keep` and its last `keep` (RSS `<item>` or Atom
@@ -302,36 +374,40 @@ fn classify_parse_error(text: &str, error: feed_rs::parser::ParseFeedError) -> P
     }
 }
 
-fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> ParsedItem {
+fn normalise_entry(
+    entry: feed_rs::model::Entry,
+    options: &ParseOptions,
+    guid_may_be_link: bool,
+) -> ParsedItem {
     let guid = Some(entry.id.trim().to_string())
         .filter(|id| !id.is_empty())
         .map(bounded_guid);
-    let link = entry
-        .links
-        .iter()
-        .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
-        .or(entry.links.first())
-        .and_then(|link| absolute_link(&link.href, options.base_url.as_ref()));
+    let link = entry_link(&entry.links, options.base_url.as_ref()).or_else(|| {
+        // An RSS guid is a permalink unless it says otherwise: an item without a <link> is read at it.
+        guid.as_deref()
+            .filter(|guid| guid_may_be_link && guid.starts_with("http"))
+            .and_then(|guid| absolute_link(guid, None))
+    });
     let summary = entry
         .summary
-        .map(|text| cut_bytes(text.content.trim().to_string(), MAX_SUMMARY_BYTES))
+        .map(|text| html_field(&text.content, MAX_SUMMARY_BYTES))
         .filter(|text| !text.is_empty());
     let content = entry
         .content
         .and_then(|content| content.body)
-        .map(|body| cut_bytes(body.trim().to_string(), MAX_CONTENT_BYTES))
+        .map(|body| html_field(&body, MAX_CONTENT_BYTES))
         .filter(|body| !body.is_empty());
     let title = entry
         .title
-        .map(|title| cut_chars(plain_text(&title.content), MAX_TITLE_CHARS))
+        .map(|title| shown_text(&title.content, MAX_TITLE_CHARS))
         .filter(|title| !title.is_empty())
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
     let author = entry
         .authors
         .first()
-        .and_then(|person| person.name.as_deref().map(plain_text))
-        .filter(|name| !name.is_empty())
-        .map(|name| cut_chars(name, MAX_AUTHOR_CHARS));
+        .and_then(|person| person.name.as_deref())
+        .map(|name| shown_text(name, MAX_AUTHOR_CHARS))
+        .filter(|name| !name.is_empty());
     let (published, date_source) = match entry.published.or(entry.updated) {
         Some(date) if date > options.now + FUTURE_TOLERANCE => (options.now, DateSource::Clamped),
         Some(date) => (date, DateSource::Feed),
@@ -347,6 +423,37 @@ fn normalise_entry(entry: feed_rs::model::Entry, options: &ParseOptions) -> Pars
         published,
         date_source,
     }
+}
+
+/// The entry's page: its alternate link (no `rel` means alternate), one of a web page's types before
+/// others (an Atom entry may also list its `application/atom+xml` alternate). Other relations (related,
+/// comments, enclosure) are not the entry's page.
+fn entry_link(links: &[feed_rs::model::Link], base: Option<&Url>) -> Option<String> {
+    let alternates = || {
+        links
+            .iter()
+            .filter(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+    };
+    let is_page = |link: &&feed_rs::model::Link| {
+        link.media_type
+            .as_deref()
+            .is_none_or(|kind| kind.contains("html"))
+    };
+    alternates()
+        .find(is_page)
+        .or_else(|| alternates().next())
+        .and_then(|link| absolute_link(&link.href, base))
+}
+
+/// A plain-text field as shown: references resolved (undefined ones dropped), markup removed, white
+/// space folded, cut to `max` characters.
+fn shown_text(text: &str, max: usize) -> String {
+    cut_chars(plain_text(&entities::decode_text(text)), max)
+}
+
+/// An HTML field as stored: trimmed, undefined references dropped, cut to `max` bytes.
+fn html_field(html: &str, max: usize) -> String {
+    cut_bytes(entities::drop_undefined(html.trim()).into_owned(), max)
 }
 
 /// `href` as an absolute web link: only `http` and `https` links are links to us (a `javascript:` or

@@ -29,7 +29,7 @@ pub enum Fetched {
     /// 304: the validators still hold; nothing to parse.
     NotModified,
     /// A body to decode and parse.
-    Body(FetchedBody),
+    Body(Box<FetchedBody>),
 }
 
 /// A fetched body with the metadata later stages need.
@@ -47,6 +47,8 @@ pub struct FetchedBody {
     pub status: u16,
     /// Where the feed has moved, when every redirect on the way was permanent (301/308).
     pub moved_permanently: Option<Url>,
+    /// The URL that answered, after any redirects: what relative links in the body resolve against.
+    pub final_url: Url,
 }
 
 /// Validators from the previous fetch of a source, for a conditional GET.
@@ -249,6 +251,7 @@ impl Fetcher {
 
     async fn fetch_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
         let (response, moved_permanently) = self.follow_redirects(url, validators).await?;
+        let final_url = response.url().clone();
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -261,14 +264,15 @@ impl Fetcher {
         let etag = header_string(headers, ETAG.as_str());
         let last_modified = header_string(headers, LAST_MODIFIED.as_str());
         let bytes = self.read_body(response).await?;
-        Ok(Fetched::Body(FetchedBody {
+        Ok(Fetched::Body(Box::new(FetchedBody {
             bytes,
             content_type,
             etag,
             last_modified,
             status: status.as_u16(),
             moved_permanently,
-        }))
+            final_url,
+        })))
     }
 
     /// Sends the request and follows redirects by hand, to tell permanent moves from temporary ones and
@@ -360,14 +364,15 @@ impl Fetcher {
         if bytes.len() as u64 > limit {
             return Err(FetchError::TooLarge { limit });
         }
-        Ok(Fetched::Body(FetchedBody {
+        Ok(Fetched::Body(Box::new(FetchedBody {
             bytes,
             content_type: None,
             etag: None,
             last_modified: None,
             status: 200,
             moved_permanently: None,
-        }))
+            final_url: url.clone(),
+        })))
     }
 
     fn classify(&self, error: reqwest::Error) -> FetchError {

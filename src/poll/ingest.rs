@@ -237,7 +237,7 @@ impl Ingestor {
                 self.record(success).await?;
                 return Ok(PollOutcome::NotModified);
             }
-            Fetched::Body(body) => body,
+            Fetched::Body(body) => *body,
         };
         let moved_to = body.moved_permanently.as_ref().map(Url::to_string);
         if moved_to.is_some() && moved_to != state.moved_to {
@@ -262,10 +262,9 @@ impl Ingestor {
             self.record(success).await?;
             return Ok(PollOutcome::Unchanged);
         }
-        let base_url = body
-            .moved_permanently
-            .clone()
-            .unwrap_or_else(|| source.url.clone());
+        // Relative links resolve against the URL that answered (after redirects), unless xml:base says
+        // otherwise.
+        let base_url = body.final_url.clone();
         let answer = Answer {
             bytes: body.bytes,
             content_type: body.content_type,
@@ -381,6 +380,16 @@ impl Ingestor {
                 retry_after: None,
             },
         })?;
+        if parsed.items_unreadable > 0 {
+            self.metrics
+                .count_items("unreadable", parsed.items_unreadable);
+            tracing::warn!(
+                source = %source.id,
+                kept = items.len(),
+                unreadable = parsed.items_unreadable,
+                "entries that could not be read even on their own were left out"
+            );
+        }
         if parsed.items_left_out > 0 {
             tracing::warn!(
                 source = %source.id,
