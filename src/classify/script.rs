@@ -54,6 +54,16 @@ pub fn fold(text: &str) -> String {
     }
 }
 
+/// True when `text` holds characters only Traditional script writes (國, 這, 灣): an item written in
+/// Traditional script, as in Taiwan's, Hong Kong's and Macau's press.
+pub fn is_traditional(text: &str) -> bool {
+    text.chars()
+        .filter(|c| is_traditional_only(*c))
+        .take(2)
+        .count()
+        >= 2
+}
+
 /// True for a CJK character that Traditional → Simplified conversion changes on its own (or 陜). Built once
 /// by converting the whole CJK Unified Ideographs block, one character per line.
 fn is_traditional_only(c: char) -> bool {

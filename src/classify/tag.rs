@@ -1,28 +1,30 @@
 //! Which regions an item belongs to, and why: from its source (config) and from its text — the dateline
-//! (`中新网太原11月25日电`), the title, the body — in either script. Pure.
+//! (`中新网太原11月25日电`), the title, the lead, the rest of the body — in either script. Pure.
 //!
-//! Rules (ARCHITECTURE.md, "Province tagging"):
-//! - A regional source's item keeps its source regions and gains another only from its dateline or title.
-//! - A national source's item takes the dateline's region and the title's; only when both are silent does
-//!   the body count, with a stricter bar: a region needs a full name (晋中市) or two mentions, and a body
-//!   naming more than three regions is a round-up that tags none.
+//! Rules (ARCHITECTURE.md, "Province tagging"; the labelling rules they aim at: tests/fixtures/tagging/RULES.md):
+//! - A regional source's item keeps its source regions and gains another only from strong evidence.
+//! - Strong evidence: the dateline's place, a name in the title or in the lead (the first sentence), a line
+//!   named by province or city abbreviations (杭温高铁). The rest of the body counts only when all of those
+//!   are silent, with a stricter bar: a full name (晋中市) or two mentions.
+//! - Weak evidence counts only beside other evidence of the same region: a capital's dateline (新华社北京…电
+//!   on ministry news is national news; the same for 台北), a name many governments use (内政部), a
+//!   university (news of a university is often not news of its city).
+//! - A list of more than six provinces, or of several in a story that calls itself national (全国, 多地), is a
+//!   round-up: none of the listed provinces is tagged.
 //! - A name several regions share (朝阳区: Beijing and Changchun) counts only when the item names exactly
-//!   one of them unambiguously elsewhere (北京市朝阳区).
-//! - A name right before 路/街/大道/巷 is a street (上海的北京路), not the place; bylines (`（记者 王海南）`) are
-//!   dropped before matching; a short name between a surname and a verb of saying (`王海南表示`) is a person.
+//!   one of them unambiguously elsewhere (北京市朝阳区); a grouping (川渝, 京津冀) counts for all its regions.
+//! - What only looks like a place is left out (`tag/evidence.rs`): streets (北京路), ships (哈尔滨舰), where
+//!   people come from (来自广东, 台籍), people (王海南表示), short names inside common words (幸福安康),
+//!   foreign places and cross-region features (吉隆坡, 太行山: blockers in the gazetteer).
 //! - `bingtuan` implies `xinjiang`.
 
-use std::sync::OnceLock;
+mod evidence;
+mod text;
 
-use regex::Regex;
-
-use crate::classify::gazetteer::{Form, Gazetteer, Mention};
-use crate::classify::script::fold;
-
-/// Characters of body text read for tags (the lead; datelines and the main subject are at the start).
-pub const BODY_CHARS: usize = 600;
-/// A body naming more regions than this is a national round-up: its body tags nothing.
-pub const MAX_BODY_REGIONS: usize = 3;
+use crate::classify::gazetteer::{Form, Gazetteer, Level, Mention};
+use evidence::{is_round_up, left_out_because, line_regions, place_mentions, says_national};
+use text::ItemText;
+pub use text::{BODY_CHARS, find_dateline};
 
 /// Why an item has a region, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,7 +35,7 @@ pub enum Origin {
     Dateline,
     /// A name in the title.
     Title,
-    /// Names in the body.
+    /// Names in the body (the lead, or the rest of it).
     Body,
 }
 
@@ -105,171 +107,325 @@ pub struct TagInput<'a> {
 
 /// The item's regions, one tag per region, strongest origin first.
 pub fn tag_item(gazetteer: &Gazetteer, input: TagInput<'_>) -> Vec<RegionTag> {
-    let mut found: Vec<(&'static str, Origin, Option<String>)> = input
+    let mut found: Vec<Found> = input
         .source_regions
         .iter()
-        .map(|&region| (region, Origin::Source, None))
+        .map(|&region| Found::strong(region, Origin::Source, None))
         .collect();
     if input.text_tagging {
-        let title = fold(input.title);
-        let body_lead: String = input.body.chars().take(BODY_CHARS).collect();
-        let body = without_bylines(&fold(&body_lead));
-        let (dateline, body_after_dateline) = match find_dateline(&body) {
-            Some((head, rest)) => (gazetteer.place_ending(head), rest),
-            None => (None, body.as_str()),
-        };
-        let title_mentions = place_mentions(gazetteer, &title);
-        let body_mentions = place_mentions(gazetteer, body_after_dateline);
+        let text = ItemText::new(gazetteer, input.title, input.body);
+        found.extend(text_regions(gazetteer, &text, input.source_regions));
+    }
+    into_tags(found)
+}
 
-        // Regions the item names without doubt: what ambiguous names are resolved against.
-        let mut context: Vec<&'static str> = input.source_regions.to_vec();
-        context.extend(
-            dateline
+/// Why an item gets its regions: the tags, and every place name found in its text with what became of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Explanation {
+    /// The tags, as `tag_item` gives them.
+    pub tags: Vec<ExplainedTag>,
+    /// Every name the gazetteer found, part by part.
+    pub names: Vec<FoundName>,
+}
+
+/// A tag, in words.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainedTag {
+    /// Region slug.
+    pub region: String,
+    /// `source`, `dateline`, `title` or `body`.
+    pub origin: &'static str,
+    /// The name that matched.
+    pub evidence: Option<String>,
+}
+
+/// A place name found in the item's text.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FoundName {
+    /// `dateline`, `title`, `lead` or `body`.
+    pub part: &'static str,
+    /// The name as matched (Simplified script).
+    pub name: String,
+    /// The regions it may mean (none for a blocker).
+    pub regions: Vec<String>,
+    /// `counted`, or why it was left out.
+    pub note: &'static str,
+}
+
+/// [`tag_item`]'s result with the names it weighed: what `regionfeed tag` prints.
+pub fn explain(gazetteer: &Gazetteer, input: TagInput<'_>) -> Explanation {
+    let tags = tag_item(gazetteer, input)
+        .into_iter()
+        .map(|tag| ExplainedTag {
+            region: tag.region,
+            origin: tag.origin.as_str(),
+            evidence: tag.evidence,
+        })
+        .collect();
+    let text = ItemText::new(gazetteer, input.title, input.body);
+    let mut names = Vec::new();
+    if let Some(place) = text.dateline {
+        names.push(FoundName {
+            part: "dateline",
+            name: place.name.to_string(),
+            regions: place.regions.iter().map(|r| r.to_string()).collect(),
+            note: "counted",
+        });
+    }
+    for (part, folded) in [
+        ("title", &text.title),
+        ("lead", &text.lead),
+        ("body", &text.rest),
+    ] {
+        let found = gazetteer.mentions(folded);
+        for (index, mention) in found.iter().enumerate() {
+            names.push(FoundName {
+                part,
+                name: mention.place.name.to_string(),
+                regions: mention
+                    .place
+                    .regions
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect(),
+                note: left_out_because(gazetteer, folded, &found, index).unwrap_or("counted"),
+            });
+        }
+    }
+    Explanation { tags, names }
+}
+
+/// One region the text points at, and how firmly.
+#[derive(Debug, Clone)]
+struct Found {
+    region: &'static str,
+    origin: Origin,
+    evidence: Option<String>,
+    /// False for weak evidence, which counts only beside other evidence of the same region.
+    strong: bool,
+}
+
+impl Found {
+    fn strong(region: &'static str, origin: Origin, evidence: Option<String>) -> Found {
+        Found {
+            region,
+            origin,
+            evidence,
+            strong: true,
+        }
+    }
+}
+
+/// The regions the text gives: strong ones from the dateline, title, lead and line names; the rest of the
+/// body only when those are silent; weak ones only beside other evidence of their region.
+fn text_regions(
+    gazetteer: &Gazetteer,
+    text: &ItemText<'_>,
+    source_regions: &[&'static str],
+) -> Vec<Found> {
+    let title = place_mentions(gazetteer, &text.title);
+    let lead = place_mentions(gazetteer, &text.lead);
+    let rest = place_mentions(gazetteer, &text.rest);
+    let context = Context::of(source_regions, text, [&title, &lead, &rest]);
+    let national_story = says_national(&text.title) || says_national(&text.lead);
+    let mut found = Vec::new();
+    if let Some(place) = text.dateline
+        && let Some(region) = context.resolve(place)
+    {
+        let capital = matches!(place.name, "北京" | "台北" | "北京市" | "台北市");
+        found.push(Found {
+            strong: !capital,
+            ..Found::strong(region, Origin::Dateline, Some(place.name.to_string()))
+        });
+    }
+    let national = source_regions.is_empty();
+    let title_found = mention_regions(
+        &title,
+        &context,
+        Origin::Title,
+        national_story,
+        text.traditional,
+    );
+    found.extend(title_found);
+    // A regional source's lead often names partners elsewhere; only a national source's lead tags. In a
+    // story that calls itself national (全国…), the places of its lead are examples: weak.
+    if national {
+        let lead_found = mention_regions(
+            &lead,
+            &context,
+            Origin::Body,
+            national_story,
+            text.traditional,
+        );
+        found.extend(lead_found.into_iter().map(|f| Found {
+            strong: f.strong && !national_story && !is_venue_of_national_news(&f),
+            ..f
+        }));
+    }
+    // A line named by abbreviations (杭温高铁) stands for its provinces, unless the text names where the
+    // work is (西十高铁湖北段): then it only supports.
+    let named_elsewhere = found
+        .iter()
+        .any(|f| f.strong && f.origin != Origin::Dateline);
+    let mut lines = line_regions(gazetteer, &text.title);
+    if national {
+        lines.extend(line_regions(gazetteer, &text.lead));
+    }
+    found.extend(lines.into_iter().map(|(region, name)| Found {
+        strong: !named_elsewhere,
+        ..Found::strong(region, Origin::Title, Some(name))
+    }));
+    // The rest of the body speaks only when everything before it is silent, and never in a national story.
+    if national && !national_story && !found.iter().any(|f| f.strong) {
+        found.extend(body_regions(&rest, &context, national_story));
+    }
+    keep_supported(found)
+}
+
+/// Regions of `mentions` in one part of the text, unless that part is a round-up. A name many
+/// governments use (内政部) counts on its own only in an item written in Traditional script (Taiwan's
+/// ministries, in its own press); a university never does.
+fn mention_regions(
+    mentions: &[Mention<'_>],
+    context: &Context,
+    origin: Origin,
+    national_story: bool,
+    traditional: bool,
+) -> Vec<Found> {
+    if is_round_up(mentions, national_story) {
+        return Vec::new();
+    }
+    mentions
+        .iter()
+        .flat_map(|mention| {
+            let place = mention.place;
+            let strong = place.form != Form::Contextual
+                || (traditional && place.level == Level::Institution);
+            let evidence = Some(place.name.to_string());
+            context
+                .regions_of(place)
+                .into_iter()
+                .map(move |region| Found {
+                    strong,
+                    ..Found::strong(region, origin, evidence.clone())
+                })
+        })
+        .collect()
+}
+
+/// Body regions under the stricter bar: a full name or two mentions; nothing from a round-up.
+fn body_regions(mentions: &[Mention<'_>], context: &Context, national_story: bool) -> Vec<Found> {
+    if is_round_up(mentions, national_story) {
+        return Vec::new();
+    }
+    let mut counted: Vec<(&'static str, usize, bool, &'static str)> = Vec::new();
+    for mention in mentions.iter().filter(|m| m.place.form != Form::Contextual) {
+        for region in context.regions_of(mention.place) {
+            let full = mention.place.form == Form::Full;
+            match counted.iter_mut().find(|(r, ..)| *r == region) {
+                Some(entry) => {
+                    entry.1 += 1;
+                    entry.2 |= full;
+                }
+                None => counted.push((region, 1, full, mention.place.name)),
+            }
+        }
+    }
+    counted
+        .into_iter()
+        .filter(|&(_, count, full, _)| full || count >= 2)
+        .map(|(region, _, _, name)| Found::strong(region, Origin::Body, Some(name.to_string())))
+        .collect()
+}
+
+/// `在北京举行`: Beijing named in a lead is most often the venue of national news (a ministry's
+/// conference, a national forum), which is no Beijing news; the city's own news names 北京市 or a district.
+fn is_venue_of_national_news(found: &Found) -> bool {
+    found.region == "beijing" && found.evidence.as_deref() == Some("北京")
+}
+
+/// Weak evidence counts only where strong evidence of the same region exists.
+fn keep_supported(found: Vec<Found>) -> Vec<Found> {
+    let supported: Vec<&'static str> = found
+        .iter()
+        .filter(|f| f.strong)
+        .map(|f| f.region)
+        .collect();
+    found
+        .into_iter()
+        .filter(|f| f.strong || supported.contains(&f.region))
+        .collect()
+}
+
+/// Regions the item names without doubt: what ambiguous names are resolved against.
+struct Context {
+    regions: Vec<&'static str>,
+}
+
+impl Context {
+    fn of(
+        source_regions: &[&'static str],
+        text: &ItemText<'_>,
+        parts: [&Vec<Mention<'_>>; 3],
+    ) -> Context {
+        let mut regions: Vec<&'static str> = source_regions.to_vec();
+        regions.extend(
+            text.dateline
                 .iter()
-                .filter(|place| place.is_unambiguous())
+                .filter(|place| place.regions.len() == 1)
                 .map(|place| place.regions[0]),
         );
-        context.extend(
-            title_mentions
-                .iter()
-                .chain(&body_mentions)
-                .filter(|mention| mention.place.is_unambiguous())
-                .map(|mention| mention.place.regions[0]),
-        );
-        let resolve = |candidates: &[&'static str]| -> Option<&'static str> {
-            let mut in_context = candidates.iter().filter(|c| context.contains(c));
-            match (in_context.next(), in_context.next()) {
-                (Some(&only), None) => Some(only),
-                _ => None,
-            }
-        };
-
-        let mut text_found = Vec::new();
-        if let Some(place) = dateline
-            && let Some(region) = resolve(&place.regions)
-        {
-            text_found.push((region, Origin::Dateline, Some(place.name.to_string())));
-        }
-        for mention in &title_mentions {
-            if let Some(region) = resolve(&mention.place.regions) {
-                text_found.push((region, Origin::Title, Some(mention.place.name.to_string())));
+        for mention in parts.into_iter().flatten() {
+            if mention.place.regions.len() == 1 {
+                regions.push(mention.place.regions[0]);
             }
         }
-        let national = input.source_regions.is_empty();
-        if national && text_found.is_empty() {
-            text_found.extend(body_regions(&body_mentions, resolve));
-        }
-        found.extend(text_found);
+        Context { regions }
     }
-    // `bingtuan` belongs to `xinjiang`.
-    let corps: Vec<_> = found
+
+    /// The one region of an ambiguous place the rest of the item names; the region of a plain one.
+    fn resolve(&self, place: &crate::classify::gazetteer::Place) -> Option<&'static str> {
+        let mut in_context = place.regions.iter().filter(|c| self.regions.contains(c));
+        match (place.regions.len(), in_context.next(), in_context.next()) {
+            (1, _, _) => Some(place.regions[0]),
+            (_, Some(&only), None) => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Every region a grouping names; the resolved region of any other place.
+    fn regions_of(&self, place: &crate::classify::gazetteer::Place) -> Vec<&'static str> {
+        if place.level == Level::Grouping {
+            place.regions.clone()
+        } else {
+            self.resolve(place).into_iter().collect()
+        }
+    }
+}
+
+/// One tag per region, strongest origin first; `bingtuan` brings `xinjiang`.
+fn into_tags(mut found: Vec<Found>) -> Vec<RegionTag> {
+    let corps: Vec<Found> = found
         .iter()
-        .filter(|(region, _, _)| *region == "bingtuan")
-        .map(|(_, origin, evidence)| ("xinjiang", *origin, evidence.clone()))
+        .filter(|f| f.region == "bingtuan")
+        .map(|f| Found {
+            region: "xinjiang",
+            ..f.clone()
+        })
         .collect();
     found.extend(corps);
-    found.sort_by_key(|(_, origin, _)| *origin);
+    found.sort_by_key(|f| f.origin);
     let mut tags: Vec<RegionTag> = Vec::new();
-    for (region, origin, evidence) in found {
-        if !tags.iter().any(|tag| tag.region == region) {
+    for f in found {
+        if !tags.iter().any(|tag| tag.region == f.region) {
             tags.push(RegionTag {
-                region: region.to_string(),
-                origin,
-                evidence,
+                region: f.region.to_string(),
+                origin: f.origin,
+                evidence: f.evidence,
             });
         }
     }
     tags
-}
-
-/// Body regions under the stricter bar: a full name or two mentions; nothing from a round-up.
-fn body_regions<'g>(
-    mentions: &[Mention<'g>],
-    resolve: impl Fn(&[&'static str]) -> Option<&'static str>,
-) -> Vec<(&'static str, Origin, Option<String>)> {
-    let mut counted: Vec<(&'static str, usize, bool, &'static str)> = Vec::new();
-    for mention in mentions {
-        let Some(region) = resolve(&mention.place.regions) else {
-            continue;
-        };
-        let full = mention.place.form == Form::Full;
-        match counted.iter_mut().find(|(r, ..)| *r == region) {
-            Some(entry) => {
-                entry.1 += 1;
-                entry.2 |= full;
-            }
-            None => counted.push((region, 1, full, mention.place.name)),
-        }
-    }
-    let accepted: Vec<_> = counted
-        .into_iter()
-        .filter(|&(_, count, full, _)| full || count >= 2)
-        .collect();
-    if accepted.len() > MAX_BODY_REGIONS {
-        return Vec::new();
-    }
-    accepted
-        .into_iter()
-        .map(|(region, _, _, name)| (region, Origin::Body, Some(name.to_string())))
-        .collect()
-}
-
-/// Mentions of real places: blockers, streets and people left out.
-fn place_mentions<'g>(gazetteer: &'g Gazetteer, folded: &str) -> Vec<Mention<'g>> {
-    gazetteer
-        .mentions(folded)
-        .into_iter()
-        .filter(|mention| !mention.place.regions.is_empty())
-        .filter(|mention| !is_street(&folded[mention.end..]))
-        .filter(|mention| mention.place.form == Form::Full || !is_person(folded, mention))
-        .collect()
-}
-
-fn is_street(after: &str) -> bool {
-    ["路", "街", "大道", "巷", "胡同"]
-        .iter()
-        .any(|suffix| after.starts_with(suffix))
-}
-
-/// `王海南表示`: a short name right after a common surname and right before a verb of saying.
-fn is_person(folded: &str, mention: &Mention<'_>) -> bool {
-    const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
-    const SAYING: [&str; 9] = [
-        "表示", "说", "指出", "介绍", "认为", "称", "告诉", "坦言", "透露",
-    ];
-    let before_is_surname = folded[..mention.start]
-        .chars()
-        .next_back()
-        .is_some_and(|c| SURNAMES.contains(c));
-    let after = &folded[mention.end..];
-    before_is_surname && SAYING.iter().any(|verb| after.starts_with(verb))
-}
-
-/// Splits a dateline off the start of folded `body`: (`中新网太原`, rest after `11月25日电`).
-pub fn find_dateline(body: &str) -> Option<(&str, &str)> {
-    static DATELINE: OnceLock<Regex> = OnceLock::new();
-    let dateline = DATELINE.get_or_init(|| {
-        Regex::new(
-            r"^[\s\p{P}]*(?:【[^】]{0,30}】)?[\s\p{P}]*(?P<head>[^\s\d\p{P}]{2,24}?)\s*(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:\d{1,2}时)?\s*(?:电|讯)",
-        )
-        .expect("valid dateline pattern")
-    });
-    let found = dateline.captures(body)?;
-    let head = found.name("head")?.as_str();
-    let end = found.get(0)?.end();
-    Some((head, &body[end..]))
-}
-
-/// `text` without reporter bylines: `（记者 王海南 李四）`, `记者：王海南`.
-fn without_bylines(text: &str) -> String {
-    static BYLINE: OnceLock<Regex> = OnceLock::new();
-    let byline = BYLINE.get_or_init(|| {
-        Regex::new(
-            r"[（(\[【]\s*(?:记者|通讯员|实习生|编辑|摄影|作者|责编)[^）)\]】]{0,40}[）)\]】]|(?:记者|通讯员|实习生|责任编辑|编辑|摄影|作者|责编)\s*[:：]?\s*\p{Han}{2,3}(?:\s+\p{Han}{2,3}){0,3}",
-        )
-        .expect("valid byline pattern")
-    });
-    byline.replace_all(text, " ").into_owned()
 }
 
 #[cfg(test)]

@@ -1,0 +1,241 @@
+//! What a piece of folded text says about places: the names it mentions (blockers, streets, ships, people,
+//! origins and names inside common words left out), the provinces a line name stands for (杭温高铁), and
+//! whether a list of provinces is a national round-up.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::classify::gazetteer::{Form, Gazetteer, Level, Mention};
+
+/// A list naming more provinces than this is a national round-up: none of them is the subject.
+pub const MAX_LISTED_REGIONS: usize = 6;
+
+/// Mentions of real places in `folded`: what the gazetteer finds, minus what only looks like a place.
+pub fn place_mentions<'g>(gazetteer: &'g Gazetteer, folded: &str) -> Vec<Mention<'g>> {
+    let found = gazetteer.mentions(folded);
+    found
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| left_out_because(gazetteer, folded, &found, *index).is_none())
+        .map(|(_, mention)| *mention)
+        .collect()
+}
+
+/// Why the `index`th of the gazetteer's `found` names in `folded` is not a mention of its place, if it
+/// is not: a blocker, a street, a ship, where people come from, a person, inside common words, or a
+/// Chinese name right after a foreign one (美国德州).
+pub fn left_out_because(
+    gazetteer: &Gazetteer,
+    folded: &str,
+    found: &[Mention<'_>],
+    index: usize,
+) -> Option<&'static str> {
+    let mention = &found[index];
+    let before = &folded[..mention.start];
+    let after = &folded[mention.end..];
+    let place = mention.place;
+    let after_foreign = index > 0
+        && found[index - 1].end == mention.start
+        && found[index - 1].place.level == Level::Foreign;
+    if place.is_blocker() {
+        Some("no region (blocker)")
+    } else if after_foreign {
+        Some("after a foreign place")
+    } else if is_street(after) {
+        Some("a street")
+    } else if is_ship(after) {
+        Some("a ship")
+    } else if is_origin(before, after) {
+        Some("where people come from")
+    } else if place.form != Form::Full
+        && place.level != Level::Institution
+        && is_person(before, after)
+    {
+        Some("a person")
+    } else if inside_common_word(gazetteer, mention, before, after) {
+        Some("inside common words")
+    } else {
+        None
+    }
+}
+
+/// `上海的北京路`: a name right before a street word names the street.
+fn is_street(after: &str) -> bool {
+    ["路", "街", "大道", "巷", "胡同", "大街"]
+        .iter()
+        .any(|suffix| after.starts_with(suffix))
+        // 天津's and Hong Kong's streets end in 道 (南京道, 广东道); 道县 and 道路 are no streets.
+        || (after.starts_with('道') && !after.starts_with("道县") && !after.starts_with("道路"))
+}
+
+/// `哈尔滨舰`, `山东号`: a ship named after a place.
+fn is_ship(after: &str) -> bool {
+    ["舰", "号", "轮"]
+        .iter()
+        .any(|suffix| after.starts_with(suffix))
+        && !after.starts_with("号线")
+}
+
+/// `来自广东省和四川省的代表`, `台籍教师`, `香港游客`: where people come from, not where the news happens.
+fn is_origin(before: &str, after: &str) -> bool {
+    let from_list = before.rfind("来自").is_some_and(|at| {
+        let between = &before[at + "来自".len()..];
+        between.chars().count() <= 12 && !between.contains(['，', ',', '。', '的', '在'])
+    });
+    from_list
+        || ["籍", "代表团", "客商", "游客", "旅客", "老乡", "同乡"]
+            .iter()
+            .any(|suffix| after.starts_with(suffix))
+}
+
+/// `王海南表示`: a short name right after a common surname and right before a verb of saying.
+fn is_person(before: &str, after: &str) -> bool {
+    const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
+    const SAYING: [&str; 9] = [
+        "表示", "说", "指出", "介绍", "认为", "称", "告诉", "坦言", "透露",
+    ];
+    let before_is_surname = before
+        .chars()
+        .next_back()
+        .is_some_and(|c| SURNAMES.contains(c));
+    before_is_surname && SAYING.iter().any(|verb| after.starts_with(verb))
+}
+
+/// `福安` in `幸福安康`, `农业部` in `农业部门`: a short name whose first character ends a common word
+/// before it, or whose last character starts one after it, is inside other words.
+fn inside_common_word(
+    gazetteer: &Gazetteer,
+    mention: &Mention<'_>,
+    before: &str,
+    after: &str,
+) -> bool {
+    let place = mention.place;
+    // Provincial and prefecture names were vetted against common words when the gazetteer was made;
+    // county, district, landmark and institution short forms are many, and short.
+    let many_and_short = matches!(
+        place.level,
+        Level::County | Level::Landmark | Level::Institution
+    ) && (place.form != Form::Full || place.name.chars().count() == 2);
+    if !many_and_short {
+        return false;
+    }
+    let (Some(first), Some(last)) = (place.name.chars().next(), place.name.chars().next_back())
+    else {
+        return false;
+    };
+    let straddles_before = before
+        .chars()
+        .next_back()
+        .is_some_and(|c| gazetteer.is_common_word(c, first));
+    let straddles_after = after
+        .chars()
+        .next()
+        .is_some_and(|c| gazetteer.is_common_word(last, c));
+    straddles_before || straddles_after
+}
+
+/// The provinces a line or corridor name stands for: `杭温高铁` → zhejiang, `成达万高铁` → sichuan and
+/// chongqing, `京唐城际` → beijing and hebei. Each character before the line word must be a province's or
+/// city's one-character abbreviation, and there must be two or more.
+pub fn line_regions(gazetteer: &Gazetteer, folded: &str) -> Vec<(&'static str, String)> {
+    static LINE: OnceLock<Regex> = OnceLock::new();
+    let line = LINE.get_or_init(|| {
+        Regex::new(r"(\p{Han}{2,5}?)(?:高速铁路|高铁|城际铁路|城际|铁路|客专|高速公路|高速|动车|特高压|输电工程|直流)")
+            .expect("valid line pattern")
+    });
+    let mut found = Vec::new();
+    for captures in line.captures_iter(folded) {
+        let Some(prefix) = captures.get(1) else {
+            continue;
+        };
+        // The longest run of abbreviations that ends right before the line word.
+        let chars: Vec<char> = prefix.as_str().chars().collect();
+        let run: Vec<&'static str> = chars
+            .iter()
+            .rev()
+            .map_while(|c| gazetteer.abbreviation(*c))
+            .collect();
+        let start = chars.len() - run.len();
+        let name: String = chars[start..].iter().collect();
+        // `六枝至安龙高速`: a place named in full (安龙 is a county), not a line of abbreviations.
+        let names_a_place = gazetteer.place(&name).is_some_and(|place| {
+            !matches!(
+                place.level,
+                Level::Grouping | Level::Phrase | Level::Foreign
+            )
+        }) || (start > 0 && matches!(chars[start - 1], '至' | '到' | '经'));
+        if run.len() < 2 || names_a_place {
+            continue;
+        }
+        for region in run {
+            if !found.iter().any(|(r, _): &(&str, String)| *r == region) {
+                found.push((region, name.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// True when the story calls itself national (`全国`, `多地`, `各地`) or counts more provinces than a
+/// list of targets would (`31个省`, `13省`).
+pub fn says_national(folded: &str) -> bool {
+    static COUNTED: OnceLock<Regex> = OnceLock::new();
+    let counted = COUNTED.get_or_init(|| Regex::new(r"(\d+)个?省").expect("valid pattern"));
+    ["全国", "多地", "多省", "各地", "多个省"]
+        .iter()
+        .any(|word| folded.contains(word))
+        || counted.captures_iter(folded).any(|c| {
+            c.get(1)
+                .and_then(|n| n.as_str().parse::<usize>().ok())
+                .is_some_and(|n| n > MAX_LISTED_REGIONS)
+        })
+}
+
+/// True when `mentions` list more than [`MAX_LISTED_REGIONS`] provinces, or several in a story that
+/// calls itself `national`: a round-up whose listed places are not its subject.
+pub fn is_round_up(mentions: &[Mention<'_>], national: bool) -> bool {
+    let mut provinces: Vec<&str> = mentions
+        .iter()
+        .filter(|m| matches!(m.place.level, Level::Province | Level::Corps))
+        .flat_map(|m| m.place.regions.iter().copied())
+        .collect();
+    provinces.sort_unstable();
+    provinces.dedup();
+    provinces.len() > MAX_LISTED_REGIONS || (national && provinces.len() >= 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<&'static str> {
+        place_mentions(Gazetteer::builtin(), text)
+            .into_iter()
+            .map(|m| m.place.name)
+            .collect()
+    }
+
+    #[test]
+    fn look_alikes_are_not_mentions() {
+        assert_eq!(names("上海北京路商圈"), ["上海"]);
+        assert!(names("哈尔滨舰访问").is_empty());
+        assert_eq!(names("北京地铁6号线"), ["北京"]);
+        assert!(names("广东籍教师").is_empty());
+        assert!(names("来自广东省和四川省的代表").is_empty());
+        assert!(names("祝愿大家幸福安康").is_empty());
+    }
+
+    #[test]
+    fn line_names_stand_for_their_provinces() {
+        let regions = |text: &str| -> Vec<&str> {
+            line_regions(Gazetteer::builtin(), text)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect()
+        };
+        assert_eq!(regions("杭温高铁开通"), ["zhejiang"]);
+        assert_eq!(regions("京唐城际铁路"), ["hebei", "beijing"]);
+        assert!(regions("高铁开通").is_empty());
+    }
+}
