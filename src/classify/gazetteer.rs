@@ -104,6 +104,9 @@ pub struct Gazetteer {
     /// One-character abbreviations of provinces and cities (京, 沪, 杭, 温), for line names such as 杭温高铁;
     /// never matched alone.
     abbreviations: Vec<(char, &'static str)>,
+    /// Chinese place names that are also the Chinese names of foreign places (德州 = Texas, 泗水 =
+    /// Surabaya): in an item that names a foreign place, they are taken as foreign.
+    foreign_homonyms: std::collections::HashSet<&'static str>,
     /// Two-character words common in general text (幸福, 成立): a short name that straddles one is inside
     /// another word, not a mention.
     common_words: std::collections::HashSet<(char, char)>,
@@ -226,9 +229,18 @@ impl Gazetteer {
                 Some((chars.next()?, chars.next()?))
             })
             .collect();
+        let foreign_homonyms = FOREIGN_TSV
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let name = fields.next()?;
+                fields.nth(1)?.starts_with('=').then_some(name)
+            })
+            .collect();
         Ok(Gazetteer {
             places,
             abbreviations,
+            foreign_homonyms,
             common_words,
             text,
             in_text,
@@ -253,6 +265,11 @@ impl Gazetteer {
             .iter()
             .find(|(abbreviation, _)| *abbreviation == c)
             .map(|(_, region)| *region)
+    }
+
+    /// True when `name` is also the Chinese name of a foreign place (德州, 泗水).
+    pub fn is_foreign_homonym(&self, name: &str) -> bool {
+        self.foreign_homonyms.contains(name)
     }
 
     /// True when the two characters form a word common in general text (幸福, 成立, 安全).

@@ -22,7 +22,9 @@ mod evidence;
 mod text;
 
 use crate::classify::gazetteer::{Form, Gazetteer, Level, Mention};
-use evidence::{is_round_up, left_out_because, line_regions, place_mentions, says_national};
+use evidence::{
+    Reach, is_round_up, left_out_because, line_ends, line_regions, place_mentions, reach_of,
+};
 use text::ItemText;
 pub use text::{BODY_CHARS, find_dateline};
 
@@ -223,11 +225,14 @@ fn text_regions(
     text: &ItemText<'_>,
     source_regions: &[&'static str],
 ) -> Vec<Found> {
-    let title = place_mentions(gazetteer, &text.title);
-    let lead = place_mentions(gazetteer, &text.lead);
-    let rest = place_mentions(gazetteer, &text.rest);
-    let context = Context::of(source_regions, text, [&title, &lead, &rest]);
-    let national_story = says_national(&text.title) || says_national(&text.lead);
+    let parts = Parts::of(gazetteer, text);
+    let context = Context::of(
+        source_regions,
+        text,
+        [&parts.title, &parts.lead, &parts.rest],
+    );
+    let reach = reach_of(&text.title).max(reach_of(&text.lead));
+    let national = source_regions.is_empty();
     let mut found = Vec::new();
     if let Some(place) = text.dateline
         && let Some(region) = context.resolve(place)
@@ -238,32 +243,116 @@ fn text_regions(
             ..Found::strong(region, Origin::Dateline, Some(place.name.to_string()))
         });
     }
-    let national = source_regions.is_empty();
     let title_found = mention_regions(
-        &title,
+        &parts.title,
         &context,
         Origin::Title,
-        national_story,
+        reach,
         text.traditional,
     );
-    found.extend(title_found);
-    // A regional source's lead often names partners elsewhere; only a national source's lead tags. In a
-    // story that calls itself national (全国…), the places of its lead are examples: weak.
+    // A regional source's lead often names partners elsewhere; only a national source's lead tags.
     if national {
-        let lead_found = mention_regions(
-            &lead,
-            &context,
-            Origin::Body,
-            national_story,
-            text.traditional,
-        );
-        found.extend(lead_found.into_iter().map(|f| Found {
-            strong: f.strong && !national_story && !is_venue_of_national_news(&f),
-            ..f
-        }));
+        found.extend(lead_regions(&parts, &context, reach, text, &title_found));
     }
-    // A line named by abbreviations (杭温高铁) stands for its provinces, unless the text names where the
-    // work is (西十高铁湖北段): then it only supports.
+    found.extend(title_found);
+    found.extend(line_found(gazetteer, text, national, &found));
+    // The rest of the body speaks only when everything before it is silent, and never in a story that
+    // calls itself national.
+    if national && reach == Reach::Unsaid && !found.iter().any(|f| f.strong) {
+        found.extend(body_regions(&parts.rest, &context, reach));
+    }
+    keep_supported(found)
+}
+
+/// The place mentions of each part of the text; in an item that names a foreign place, Chinese names
+/// that are also foreign names (德州: Texas) are left out.
+struct Parts<'g> {
+    title: Vec<Mention<'g>>,
+    lead: Vec<Mention<'g>>,
+    rest: Vec<Mention<'g>>,
+}
+
+impl<'g> Parts<'g> {
+    fn of(gazetteer: &'g Gazetteer, text: &ItemText<'_>) -> Parts<'g> {
+        let names_foreign = [&text.title, &text.lead, &text.rest]
+            .into_iter()
+            .any(|part| {
+                gazetteer
+                    .mentions(part)
+                    .iter()
+                    .any(|m| m.place.level == Level::Foreign)
+            });
+        let mentions = |folded: &str| {
+            let mut found = place_mentions(gazetteer, folded);
+            if names_foreign {
+                found.retain(|m| !gazetteer.is_foreign_homonym(m.place.name));
+            }
+            found
+        };
+        Parts {
+            title: mentions(&text.title),
+            lead: mentions(&text.lead),
+            rest: mentions(&text.rest),
+        }
+    }
+}
+
+/// The lead's regions. Weak: Beijing as a bare venue (national news held there), a line's far ends
+/// (`贵州省都匀市至云南省香格里拉市高速公路云南昭通段`), and, when the title names a region, a list of three or
+/// more others (context, such as other provinces' cases).
+fn lead_regions(
+    parts: &Parts<'_>,
+    context: &Context,
+    reach: Reach,
+    text: &ItemText<'_>,
+    title_found: &[Found],
+) -> Vec<Found> {
+    let ends = line_ends(&text.lead);
+    let at_an_end: Vec<bool> = parts
+        .lead
+        .iter()
+        .map(|m| ends.iter().any(|range| range.contains(&m.start)))
+        .collect();
+    let mut found = Vec::new();
+    for (mention, at_end) in parts.lead.iter().zip(at_an_end) {
+        for f in mention_regions(
+            std::slice::from_ref(mention),
+            context,
+            Origin::Body,
+            reach,
+            text.traditional,
+        ) {
+            found.push(Found {
+                strong: f.strong && !at_end && !is_venue_of_national_news(&f),
+                ..f
+            });
+        }
+    }
+    if is_round_up(&parts.lead, reach) {
+        return Vec::new();
+    }
+    let in_title = |region: &str| title_found.iter().any(|t| t.strong && t.region == region);
+    let mut others: Vec<&str> = found
+        .iter()
+        .map(|f| f.region)
+        .filter(|r| !in_title(r))
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    if !title_found.is_empty() && others.len() >= 3 {
+        found.retain(|f| in_title(f.region));
+    }
+    found
+}
+
+/// Regions of lines named by abbreviations (杭温高铁): strong unless the text names where the work is
+/// (西十高铁湖北段), then they only support.
+fn line_found(
+    gazetteer: &Gazetteer,
+    text: &ItemText<'_>,
+    national: bool,
+    found: &[Found],
+) -> Vec<Found> {
     let named_elsewhere = found
         .iter()
         .any(|f| f.strong && f.origin != Origin::Dateline);
@@ -271,15 +360,13 @@ fn text_regions(
     if national {
         lines.extend(line_regions(gazetteer, &text.lead));
     }
-    found.extend(lines.into_iter().map(|(region, name)| Found {
-        strong: !named_elsewhere,
-        ..Found::strong(region, Origin::Title, Some(name))
-    }));
-    // The rest of the body speaks only when everything before it is silent, and never in a national story.
-    if national && !national_story && !found.iter().any(|f| f.strong) {
-        found.extend(body_regions(&rest, &context, national_story));
-    }
-    keep_supported(found)
+    lines
+        .into_iter()
+        .map(|(region, name)| Found {
+            strong: !named_elsewhere,
+            ..Found::strong(region, Origin::Title, Some(name))
+        })
+        .collect()
 }
 
 /// Regions of `mentions` in one part of the text, unless that part is a round-up. A name many
@@ -289,10 +376,10 @@ fn mention_regions(
     mentions: &[Mention<'_>],
     context: &Context,
     origin: Origin,
-    national_story: bool,
+    reach: Reach,
     traditional: bool,
 ) -> Vec<Found> {
-    if is_round_up(mentions, national_story) {
+    if is_round_up(mentions, reach) {
         return Vec::new();
     }
     mentions
@@ -314,8 +401,8 @@ fn mention_regions(
 }
 
 /// Body regions under the stricter bar: a full name or two mentions; nothing from a round-up.
-fn body_regions(mentions: &[Mention<'_>], context: &Context, national_story: bool) -> Vec<Found> {
-    if is_round_up(mentions, national_story) {
+fn body_regions(mentions: &[Mention<'_>], context: &Context, reach: Reach) -> Vec<Found> {
+    if is_round_up(mentions, reach) {
         return Vec::new();
     }
     let mut counted: Vec<(&'static str, usize, bool, &'static str)> = Vec::new();

@@ -77,16 +77,30 @@ fn is_ship(after: &str) -> bool {
         && !after.starts_with("号线")
 }
 
-/// `来自广东省和四川省的代表`, `台籍教师`, `香港游客`: where people come from, not where the news happens.
+/// `来自广东省和四川省的代表`, `台籍教师`, `香港游客`, `湖南女子`, `飞往上海`: where people come from or
+/// go to, not where the news happens.
 fn is_origin(before: &str, after: &str) -> bool {
     let from_list = before.rfind("来自").is_some_and(|at| {
         let between = &before[at + "来自".len()..];
         between.chars().count() <= 12 && !between.contains(['，', ',', '。', '的', '在'])
     });
     from_list
-        || ["籍", "代表团", "客商", "游客", "旅客", "老乡", "同乡"]
-            .iter()
-            .any(|suffix| after.starts_with(suffix))
+        || ["飞往", "飞抵"].iter().any(|verb| before.ends_with(verb))
+        || [
+            "籍",
+            "代表团",
+            "客商",
+            "游客",
+            "旅客",
+            "老乡",
+            "同乡",
+            "男子",
+            "女子",
+            "男孩",
+            "女孩",
+        ]
+        .iter()
+        .any(|suffix| after.starts_with(suffix))
 }
 
 /// `王海南表示`: a short name right after a common surname and right before a verb of saying.
@@ -177,24 +191,41 @@ pub fn line_regions(gazetteer: &Gazetteer, folded: &str) -> Vec<(&'static str, S
     found
 }
 
-/// True when the story calls itself national (`全国`, `多地`, `各地`) or counts more provinces than a
-/// list of targets would (`31个省`, `13省`).
-pub fn says_national(folded: &str) -> bool {
-    static COUNTED: OnceLock<Regex> = OnceLock::new();
-    let counted = COUNTED.get_or_init(|| Regex::new(r"(\d+)个?省").expect("valid pattern"));
-    ["全国", "多地", "多省", "各地", "多个省"]
-        .iter()
-        .any(|word| folded.contains(word))
-        || counted.captures_iter(folded).any(|c| {
-            c.get(1)
-                .and_then(|n| n.as_str().parse::<usize>().ok())
-                .is_some_and(|n| n > MAX_LISTED_REGIONS)
-        })
+/// What a story says of its own reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Nothing: a list of places is a list of subjects.
+    Unsaid,
+    /// It calls itself national (`全国`, `多地`, `各地`): a list of three or more is examples.
+    National,
+    /// It counts more provinces than a list of targets would (`31个省`, `13省`): any list is a round-up.
+    Counted,
 }
 
-/// True when `mentions` list more than [`MAX_LISTED_REGIONS`] provinces, or several in a story that
-/// calls itself `national`: a round-up whose listed places are not its subject.
-pub fn is_round_up(mentions: &[Mention<'_>], national: bool) -> bool {
+/// The reach `folded` claims.
+pub fn reach_of(folded: &str) -> Reach {
+    static COUNTED: OnceLock<Regex> = OnceLock::new();
+    let counted = COUNTED.get_or_init(|| Regex::new(r"(\d+)个?省").expect("valid pattern"));
+    let counts_many = counted.captures_iter(folded).any(|c| {
+        c.get(1)
+            .and_then(|n| n.as_str().parse::<usize>().ok())
+            .is_some_and(|n| n > MAX_LISTED_REGIONS)
+    });
+    if counts_many {
+        Reach::Counted
+    } else if ["全国", "多地", "多省", "各地", "多个省"]
+        .iter()
+        .any(|word| folded.contains(word))
+    {
+        Reach::National
+    } else {
+        Reach::Unsaid
+    }
+}
+
+/// True when `mentions` list more than [`MAX_LISTED_REGIONS`] provinces, or several in a story of
+/// national `reach`: a round-up whose listed places are not its subject.
+pub fn is_round_up(mentions: &[Mention<'_>], reach: Reach) -> bool {
     let mut provinces: Vec<&str> = mentions
         .iter()
         .filter(|m| matches!(m.place.level, Level::Province | Level::Corps))
@@ -202,7 +233,22 @@ pub fn is_round_up(mentions: &[Mention<'_>], national: bool) -> bool {
         .collect();
     provinces.sort_unstable();
     provinces.dedup();
-    provinces.len() > MAX_LISTED_REGIONS || (national && provinces.len() >= 3)
+    match reach {
+        Reach::Counted => !provinces.is_empty(),
+        Reach::National => provinces.len() >= 3,
+        Reach::Unsaid => provinces.len() > MAX_LISTED_REGIONS,
+    }
+}
+
+/// Byte ranges of `A至B高速` spans in `folded`: the ends of a line, which the line's news (a section, a
+/// bridge) often lies between, not at.
+pub fn line_ends(folded: &str) -> Vec<std::ops::Range<usize>> {
+    static ENDS: OnceLock<Regex> = OnceLock::new();
+    let ends = ENDS.get_or_init(|| {
+        Regex::new(r"\p{Han}{2,12}?(?:至|到|—|－|-)\p{Han}{2,12}?(?:高速铁路|高铁|城际|铁路|高速公路|高速|公路|动车|线路|航线)")
+            .expect("valid pattern")
+    });
+    ends.find_iter(folded).map(|m| m.range()).collect()
 }
 
 #[cfg(test)]
