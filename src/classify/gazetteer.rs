@@ -506,6 +506,11 @@ enum ShortForm {
     Skip,
 }
 
+/// False for the groupings that name no province (长三角, 长江三角洲, 大湾区 on its own).
+fn names_its_provinces(name: &str) -> bool {
+    !(name.starts_with("长三角") || name.starts_with("长江三角洲") || name.starts_with("大湾区"))
+}
+
 /// short_forms.tsv: one-character abbreviations (for line names), multi-province compounds (川渝: every
 /// province), region terms (陕北: inside one province; 长三角: a grouping that names no province, a
 /// blocker).
@@ -526,6 +531,11 @@ fn short_form_from_line(line: &'static str) -> Result<ShortForm, String> {
         }
         ("region-term", _, Some(_)) if regions.len() == 1 => {
             ShortForm::Place(new_place(name, regions, Level::Landmark, Form::Short))
+        }
+        // 京津冀协同发展, 粤港澳大湾区, 江浙沪: a term that names its provinces, but whose news is often in
+        // one of them: it supports, it does not tag alone. 长三角 and 大湾区 name no province: nothing.
+        ("region-term", _, Some(_)) if names_its_provinces(name) => {
+            ShortForm::Place(new_place(name, regions, Level::Grouping, Form::Contextual))
         }
         ("region-term", _, Some(_)) => {
             ShortForm::Place(new_place(name, Vec::new(), Level::Phrase, Form::Short))

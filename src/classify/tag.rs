@@ -315,6 +315,7 @@ fn lead_regions(
         .collect();
     let mut found = Vec::new();
     for (mention, at_end) in parts.lead.iter().zip(at_an_end) {
+        let venue = is_venue_of_national_news(mention, &text.lead);
         for f in mention_regions(
             std::slice::from_ref(mention),
             context,
@@ -323,7 +324,7 @@ fn lead_regions(
             text.traditional,
         ) {
             found.push(Found {
-                strong: f.strong && !at_end && !is_venue_of_national_news(&f),
+                strong: f.strong && !at_end && !venue,
                 ..f
             });
         }
@@ -334,12 +335,25 @@ fn lead_regions(
     let in_title = |region: &str| title_found.iter().any(|t| t.strong && t.region == region);
     let mut others: Vec<&str> = found
         .iter()
+        .filter(|f| f.strong && !in_title(f.region))
         .map(|f| f.region)
-        .filter(|r| !in_title(r))
         .collect();
     others.sort_unstable();
     others.dedup();
-    if !title_found.is_empty() && others.len() >= 3 {
+    // An item of Hong Kong's, Macau's or Taiwan's own press (Traditional script, its title about the
+    // region) names mainland places as context: a case's origin, a suspect's home.
+    let home_press = text.traditional
+        && title_found
+            .iter()
+            .any(|t| t.strong && matches!(t.region, "xianggang" | "aomen" | "taiwan"));
+    if home_press {
+        for f in &mut found {
+            if !in_title(f.region) && !matches!(f.region, "xianggang" | "aomen" | "taiwan") {
+                f.strong = false;
+            }
+        }
+    }
+    if title_found.iter().any(|t| t.strong) && others.len() >= 3 {
         found.retain(|f| in_title(f.region));
     }
     found
@@ -353,18 +367,29 @@ fn line_found(
     national: bool,
     found: &[Found],
 ) -> Vec<Found> {
-    let named_elsewhere = found
-        .iter()
-        .any(|f| f.strong && f.origin != Origin::Dateline);
     let mut lines = line_regions(gazetteer, &text.title);
     if national {
         lines.extend(line_regions(gazetteer, &text.lead));
     }
+    // A grouping inside the line's own name (沪苏 in 沪苏湖高铁) names no other place.
+    let part_of_a_line = |f: &Found| {
+        f.evidence
+            .as_deref()
+            .is_some_and(|evidence| lines.iter().any(|(_, name)| name.contains(evidence)))
+    };
+    // A section named (西十高铁湖北段, 都香高速昭通段, 首个标段在甘肃): the line's ends are not the news.
+    let section_named = [&text.title, &text.lead]
+        .iter()
+        .any(|part| part.contains('段'));
+    let named_elsewhere = section_named
+        && found
+            .iter()
+            .any(|f| f.strong && f.origin != Origin::Dateline && !part_of_a_line(f));
     lines
-        .into_iter()
+        .iter()
         .map(|(region, name)| Found {
             strong: !named_elsewhere,
-            ..Found::strong(region, Origin::Title, Some(name))
+            ..Found::strong(region, Origin::Title, Some(name.clone()))
         })
         .collect()
 }
@@ -425,10 +450,12 @@ fn body_regions(mentions: &[Mention<'_>], context: &Context, reach: Reach) -> Ve
         .collect()
 }
 
-/// `在北京举行`: Beijing named in a lead is most often the venue of national news (a ministry's
-/// conference, a national forum), which is no Beijing news; the city's own news names 北京市 or a district.
-fn is_venue_of_national_news(found: &Found) -> bool {
-    found.region == "beijing" && found.evidence.as_deref() == Some("北京")
+/// `在北京举行`, `访问北京`: Beijing named as the venue in a lead is most often the venue of national news (a
+/// ministry's conference, a national forum), which is no Beijing news; the city's own news names 北京市,
+/// a district, or Beijing as more than where a meeting sat.
+fn is_venue_of_national_news(mention: &Mention<'_>, lead: &str) -> bool {
+    mention.place.name == "北京"
+        && (lead[..mention.start].ends_with('在') || lead[..mention.start].ends_with('于'))
 }
 
 /// Weak evidence counts only where strong evidence of the same region exists.

@@ -62,6 +62,11 @@ pub fn left_out_because(
 
 /// `上海的北京路`: a name right before a street word names the street.
 fn is_street(after: &str) -> bool {
+    // 香港中路, 南京东路: a direction between the name and the street word.
+    let after = after
+        .strip_prefix(['东', '西', '南', '北', '中'])
+        .filter(|rest| rest.starts_with(['路', '街']))
+        .unwrap_or(after);
     ["路", "街", "大道", "巷", "胡同", "大街"]
         .iter()
         .any(|suffix| after.starts_with(suffix))
