@@ -62,6 +62,7 @@ fn main() -> anyhow::Result<()> {
         Some("serve-feeds") => serve_feeds(args[1].parse()?, args[2].parse()?),
         Some("serve-changing-feeds") => serve_changing_feeds(args[1].parse()?, args[2].parse()?),
         Some("ingest") => ingest_scenario(),
+        Some("tagging") => tagging_scenario(),
         Some("poll-cycle") => poll_cycle_scenario(),
         Some("serve") => serve_scenario(),
         Some("scale") => scale_scenario(),
@@ -75,7 +76,7 @@ fn main() -> anyhow::Result<()> {
         }
         Some(other) => {
             anyhow::bail!(
-                "unknown scenario {other:?}; use ingest, poll-cycle, serve, scale, soak or all"
+                "unknown scenario {other:?}; use ingest, tagging, poll-cycle, serve, scale, soak or all"
             )
         }
     }
@@ -460,6 +461,26 @@ fn ingest_seconds(
         ours_store_only.push(store_seconds);
     }
     Ok((ours, ours_store_only, merged))
+}
+
+/// Tagging alone on the ingest scenario's items (part of `ingest`; on its own for quick comparisons).
+fn tagging_scenario() -> anyhow::Result<()> {
+    let (n_feeds, n_items) = (size(50, 10), size(100, 30));
+    println!(
+        "== tagging: {n_feeds} feeds × {n_items} items, {} runs",
+        runs()
+    );
+    let feeds: Vec<Vec<u8>> = (0..n_feeds)
+        .map(|i| synthetic_feed(i, n_items, 7))
+        .collect();
+    let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let raw_parse = raw_parse_seconds(&feeds, n_feeds * n_items)?;
+    let parsed: Vec<_> = feeds
+        .iter()
+        .map(|feed| parse_feed(feed, None, &options(now)))
+        .collect::<Result<_, _>>()?;
+    tagging_rate(&parsed, n_feeds * n_items, &raw_parse);
+    Ok(())
 }
 
 fn ingest_scenario() -> anyhow::Result<()> {

@@ -41,65 +41,77 @@ impl ScriptConversion {
 /// `text` as matchers see it: NFKC (full-width digits and letters become ASCII) and Simplified script.
 /// A Traditional-script title such as `一圖速覽2024年晉中市政府工作報告` becomes `一图速览2024年晋中市政府工作报告`.
 pub fn fold(text: &str) -> String {
+    fold_noting_script(text).0
+}
+
+/// [`fold`], and whether `text` was written in Traditional script: it holds two or more characters only
+/// Traditional script writes (國, 這, 灣), as an item from Taiwan's, Hong Kong's or Macau's press does.
+pub fn fold_noting_script(text: &str) -> (String, bool) {
     // News text is CJK ideographs, ASCII and punctuation; for that, NFKC is a width fold, done here
     // without the normaliser's tables (which cost more than all the matching after it).
-    let normalized: String = match width_fold(text) {
+    let (normalized, traditional_chars) = match width_fold(text) {
         Some(folded) => folded,
-        None => match is_nfkc_quick(text.chars()) {
-            IsNormalized::Yes => text.to_string(),
-            _ => text.nfkc().collect(),
-        },
+        None => {
+            let normalized: String = match is_nfkc_quick(text.chars()) {
+                IsNormalized::Yes => text.to_string(),
+                _ => text.nfkc().collect(),
+            };
+            let count = normalized
+                .chars()
+                .filter(|&c| is_traditional_only(c))
+                .count();
+            (normalized, count)
+        }
     };
-    if normalized.chars().any(is_traditional_only) {
+    let folded = if traditional_chars > 0 {
         ScriptConversion::TraditionalToSimplified.convert(&normalized)
     } else {
-        // Most text is Simplified already: OpenCC's phrase matching costs ~0.2 µs a character, this scan
-        // a few nanoseconds.
+        // Most text is Simplified already: OpenCC's phrase matching costs ~0.2 µs a character, this
+        // count a few nanoseconds.
         normalized
-    }
+    };
+    (folded, traditional_chars >= 2)
 }
 
 /// NFKC of `text` when every character is one whose NFKC this knows: ASCII, CJK ideographs, kana and
 /// hangul syllables (unchanged), CJK and general punctuation (unchanged, but the ideographic space and a
-/// few compatibility forms), full-width forms (to ASCII); `None` for any other character.
-fn width_fold(text: &str) -> Option<String> {
+/// few compatibility forms), full-width forms (to ASCII); `None` for any other character. With it, how
+/// many of the characters only Traditional script writes.
+fn width_fold(text: &str) -> Option<(String, usize)> {
     let mut folded = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut traditional_chars = 0;
+    // Characters NFKC leaves alone are copied a run at a time, from `copied_to` on.
+    let mut copied_to = 0;
+    for (at, c) in text.char_indices() {
         let code = c as u32;
-        let out = match code {
-            0x00..=0x7F => c,
+        let replacement = match code {
+            0x00..=0x7F => continue,
+            // Ideographs (not the compatibility block).
+            0x4E00..=0x9FFF => {
+                traditional_chars += usize::from(is_traditional_only(c));
+                continue;
+            }
+            // Extension A, kana, hangul syllables.
+            0x3400..=0x4DBF | 0x3041..=0x30FF | 0xAC00..=0xD7A3 => continue,
+            // CJK punctuation that NFKC leaves alone (、。〈〉《》「」『』【】〔〕〖〗〜).
+            0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3014..=0x301B | 0x301C => {
+                continue;
+            }
+            // General punctuation NFKC leaves alone: dashes, quotes, bullets, ‰, · (not … ‥ ′ ″ or spaces).
+            0x2010 | 0x2012..=0x2016 | 0x2018..=0x2023 | 0x2027 | 0x2030 | 0x00B7 | 0x2E3A => {
+                continue;
+            }
             // Full-width ASCII: ！ … ～ map to ! … ~.
             0xFF01..=0xFF5E => char::from_u32(code - 0xFF01 + 0x21)?,
             0x3000 => ' ',
-            // Ideographs (not the compatibility block), kana, hangul syllables.
-            0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x3041..=0x30FF | 0xAC00..=0xD7A3 => c,
-            // CJK punctuation that NFKC leaves alone (、。〈〉《》「」『』【】〔〕〖〗〜).
-            0x3001..=0x3003 | 0x3005..=0x3007 | 0x3008..=0x3011 | 0x3014..=0x301B | 0x301C => c,
-            // General punctuation NFKC leaves alone: dashes, quotes, bullets, ‰ (not … ‥ ′ ″ or spaces).
-            0x2010 | 0x2012..=0x2016 | 0x2018..=0x2023 | 0x2027 | 0x2030 | 0x2032..=0x2033
-                if !matches!(code, 0x2024..=0x2026) =>
-            {
-                if matches!(code, 0x2032 | 0x2033) {
-                    return None;
-                }
-                c
-            }
-            0x00B7 | 0x2014 | 0x2E3A => c,
             _ => return None,
         };
-        folded.push(out);
+        folded.push_str(&text[copied_to..at]);
+        folded.push(replacement);
+        copied_to = at + c.len_utf8();
     }
-    Some(folded)
-}
-
-/// True when `text` holds characters only Traditional script writes (國, 這, 灣): an item written in
-/// Traditional script, as in Taiwan's, Hong Kong's and Macau's press.
-pub fn is_traditional(text: &str) -> bool {
-    text.chars()
-        .filter(|c| is_traditional_only(*c))
-        .take(2)
-        .count()
-        >= 2
+    folded.push_str(&text[copied_to..]);
+    Some((folded, traditional_chars))
 }
 
 /// True for a CJK character that Traditional → Simplified conversion changes on its own (or 陜). Built once
@@ -151,7 +163,10 @@ mod tests {
     fn the_width_fold_agrees_with_nfkc() {
         let sample = "中新网太原１１月２５日电（记者　王海南）晋中，“初雪”——《报道》【图】！？、。～ ABC 123 ‘’•‰ 한국 カナ";
         let by_nfkc: String = sample.nfkc().collect();
-        assert_eq!(width_fold(sample).as_deref(), Some(by_nfkc.as_str()));
+        assert_eq!(
+            width_fold(sample).map(|(folded, _)| folded).as_deref(),
+            Some(by_nfkc.as_str())
+        );
         // Everything else goes to the normaliser.
         assert_eq!(width_fold("① ﬁ …"), None);
         for code in (0x2000..0x2070).chain(0x3000..0x3040).chain(0xFF00..0xFF60) {
@@ -159,7 +174,7 @@ mod tests {
                 continue;
             };
             let text = c.to_string();
-            if let Some(folded) = width_fold(&text) {
+            if let Some((folded, _)) = width_fold(&text) {
                 let by_nfkc: String = text.nfkc().collect();
                 assert_eq!(folded, by_nfkc, "U+{code:04X}");
             }

@@ -274,26 +274,20 @@ struct Parts<'g> {
 
 impl<'g> Parts<'g> {
     fn of(gazetteer: &'g Gazetteer, text: &ItemText<'_>) -> Parts<'g> {
-        let names_foreign = [&text.title, &text.lead, &text.rest]
-            .into_iter()
-            .any(|part| {
-                gazetteer
-                    .mentions(part)
-                    .iter()
-                    .any(|m| m.place.level == Level::Foreign)
-            });
-        let mentions = |folded: &str| {
-            let mut found = place_mentions(gazetteer, folded);
+        let parts = [&text.title, &text.lead, &text.rest];
+        let names = parts.map(|part| gazetteer.mentions(part));
+        let names_foreign = names
+            .iter()
+            .flatten()
+            .any(|m| m.place.level == Level::Foreign);
+        let [title, lead, rest] = [0, 1, 2].map(|at| {
+            let mut found = place_mentions(gazetteer, parts[at], &names[at]);
             if names_foreign {
                 found.retain(|m| !gazetteer.is_foreign_homonym(m.place.name));
             }
             found
-        };
-        Parts {
-            title: mentions(&text.title),
-            lead: mentions(&text.lead),
-            rest: mentions(&text.rest),
-        }
+        });
+        Parts { title, lead, rest }
     }
 }
 

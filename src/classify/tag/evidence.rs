@@ -11,13 +11,17 @@ use crate::classify::gazetteer::{Form, Gazetteer, Level, Mention};
 /// A list naming more provinces than this is a national round-up: none of them is the subject.
 pub const MAX_LISTED_REGIONS: usize = 6;
 
-/// Mentions of real places in `folded`: what the gazetteer finds, minus what only looks like a place.
-pub fn place_mentions<'g>(gazetteer: &'g Gazetteer, folded: &str) -> Vec<Mention<'g>> {
-    let found = gazetteer.mentions(folded);
+/// Mentions of real places in `folded`, given the gazetteer's `found` names in it: those names minus
+/// what only looks like a place.
+pub fn place_mentions<'g>(
+    gazetteer: &Gazetteer,
+    folded: &str,
+    found: &[Mention<'g>],
+) -> Vec<Mention<'g>> {
     found
         .iter()
         .enumerate()
-        .filter(|(index, _)| left_out_because(gazetteer, folded, &found, *index).is_none())
+        .filter(|(index, _)| left_out_because(gazetteer, folded, found, *index).is_none())
         .map(|(_, mention)| *mention)
         .collect()
 }
@@ -261,7 +265,8 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<&'static str> {
-        place_mentions(Gazetteer::builtin(), text)
+        let gazetteer = Gazetteer::builtin();
+        place_mentions(gazetteer, text, &gazetteer.mentions(text))
             .into_iter()
             .map(|m| m.place.name)
             .collect()

@@ -1,17 +1,21 @@
 //! The parts of an item's text that tagging weighs differently: the folded title, the dateline's place, the
 //! lead (the first sentence after the dateline) and the rest of the body. Bylines are dropped first.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
 
 use crate::classify::gazetteer::{Gazetteer, Place};
-use crate::classify::script::{fold, is_traditional};
+use crate::classify::script::fold_noting_script;
 
 /// Characters of body text read for tags (the lead and what follows; the subject comes early).
 pub const BODY_CHARS: usize = 600;
 /// Most characters of the lead: the first sentence, or this many when it runs on.
 const LEAD_CHARS: usize = 120;
+
+/// Where a dateline may end: after a 【…】 tag of 30 characters, a head of 24 and a date.
+const DATELINE_WINDOW_CHARS: usize = 100;
 
 /// An item's text, folded to Simplified script and cut into the parts tagging weighs.
 pub struct ItemText<'g> {
@@ -30,21 +34,21 @@ pub struct ItemText<'g> {
 impl<'g> ItemText<'g> {
     /// Splits `title` and `body` (plain text) into their parts.
     pub fn new(gazetteer: &'g Gazetteer, title: &str, body: &str) -> ItemText<'g> {
-        let body_start: String = body.chars().take(BODY_CHARS).collect();
-        let body = without_bylines(&fold(&body_start));
+        let body_start = first_chars(body, BODY_CHARS);
+        let (body, body_traditional) = fold_noting_script(body_start);
+        let body = without_bylines(body);
         let (dateline, after) = match find_dateline(&body) {
             Some((head, rest)) => (gazetteer.place_ending(head), rest),
             None => (None, body.as_str()),
         };
         let (lead, rest) = split_lead(after);
-        let folded_title = fold(title);
-        let traditional = is_traditional(title) || is_traditional(&body_start);
+        let (folded_title, title_traditional) = fold_noting_script(title);
         ItemText {
             title: folded_title,
             dateline,
             lead: lead.to_string(),
             rest: rest.to_string(),
-            traditional,
+            traditional: title_traditional || body_traditional,
         }
     }
 }
@@ -75,14 +79,28 @@ pub fn find_dateline(body: &str) -> Option<(&str, &str)> {
         )
         .expect("valid dateline pattern")
     });
-    let found = dateline.captures(body)?;
+    // A dateline is short: the search never needs more than the body's first characters.
+    let window = first_chars(body, DATELINE_WINDOW_CHARS);
+    let found = dateline.captures(window)?;
     let head = found.name("head")?.as_str();
     let end = found.get(0)?.end();
     Some((head, &body[end..]))
 }
 
+/// The first `count` characters of `text` (all of it when shorter).
+fn first_chars(text: &str, count: usize) -> &str {
+    text.char_indices()
+        .nth(count)
+        .map_or(text, |(end, _)| &text[..end])
+}
+
 /// `text` without reporter bylines: `（记者 王海南 李四）`, `记者：王海南`.
-fn without_bylines(text: &str) -> String {
+fn without_bylines(text: String) -> String {
+    // Most text has no byline word at all: a plain search rules it out before the pattern runs.
+    const WORDS: [&str; 7] = ["记者", "通讯员", "实习生", "编辑", "摄影", "作者", "责编"];
+    if !WORDS.iter().any(|word| text.contains(word)) {
+        return text;
+    }
     static BYLINE: OnceLock<Regex> = OnceLock::new();
     let byline = BYLINE.get_or_init(|| {
         Regex::new(
@@ -90,12 +108,16 @@ fn without_bylines(text: &str) -> String {
         )
         .expect("valid byline pattern")
     });
-    byline.replace_all(text, " ").into_owned()
+    match byline.replace_all(&text, " ") {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(without) => without,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::script::fold;
 
     #[test]
     fn the_text_is_cut_into_dateline_lead_and_rest() {
