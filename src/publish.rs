@@ -1,9 +1,9 @@
 //! The HTTP endpoint: per-region feeds, the region and source lists, the index page and OPML. Reads the
 //! store; never writes.
 //!
-//! Routes: `GET /feeds/{selector}.{xml|rss|atom|json}` (selector: a region slug, several joined by `+`,
+//! Routes: `GET /feeds/{selector}.{xml|rss|atom|json|html}` (selector: a region slug, several joined by `+`,
 //! `all` or `national`; filters in the query, see [`query`]); `GET /regions`; `GET /sources` (health by
-//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index); `POST /sources/{id}/refresh` (polls a
+//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index with the map); `POST /sources/{id}/refresh` (polls a
 //! source now; needs `[server] admin_token`, off without it). Feed bodies are rendered once per data
 //! change and query ([`cache`]), served precompressed, and conditional requests are answered from the
 //! in-memory data version without reading items. Errors map to status codes in one place, [`AppError`].
@@ -11,11 +11,14 @@
 mod admin;
 mod cache;
 mod directory;
+mod document;
 mod error;
 mod feeds;
 mod pages;
 pub mod query;
+mod reading;
 pub mod render;
+mod sanitise;
 mod status;
 
 use std::collections::HashMap;

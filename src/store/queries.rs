@@ -1,5 +1,5 @@
 //! What feeds read: items of a selection, newest first, with the other sources' copies of their stories;
-//! item counts per region.
+//! item counts per region, and each region's items within a time window (the index page's map).
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
@@ -19,6 +19,8 @@ pub struct StoredItem {
     pub source_url: Option<String>,
     /// The source's feed title.
     pub source_title: Option<String>,
+    /// The source's home page (its feed's own link), if it gave one.
+    pub source_site: Option<String>,
     /// Upstream guid.
     pub guid: Option<String>,
     /// Link to the article.
@@ -114,6 +116,19 @@ pub struct RegionCount {
     pub newest: Option<i64>,
 }
 
+/// One region's items within a time window: what the index page's map shades it by.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionActivity {
+    /// Region slug, or `national`.
+    pub region: String,
+    /// Stories (a story carried by several sources counts once) published within the window.
+    pub recent: i64,
+    /// The newest story's publication time, unix seconds.
+    pub newest: i64,
+    /// The newest story's title.
+    pub newest_title: String,
+}
+
 impl Store {
     /// The newest `limit` items of a selection, newest first.
     pub async fn feed_items(
@@ -146,7 +161,7 @@ impl Store {
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
                         (SELECT group_concat(r.region) FROM item_regions r WHERE r.item_id = i.id),
-                        i.id
+                        i.id, s.site_link
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
                  ORDER BY i.published DESC, i.id DESC
@@ -197,6 +212,44 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Per region slug (and `national`): stories published in `since..=until`, and the newest story at
+    /// or before `until` with its title. Regions with no story at all are left out.
+    pub async fn region_activity(
+        &self,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<RegionActivity>, StoreError> {
+        self.read(move |connection| {
+            // With exactly one max() in a query, SQLite takes the bare column (the title) from the row that
+            // holds the maximum. Copies of a story (story_id set) are counted through its first item.
+            let mut statement = connection.prepare_cached(
+                "SELECT r.region, sum(i.published >= ?1), max(i.published), i.title
+                 FROM item_regions r JOIN items i ON i.id = r.item_id
+                 WHERE i.story_id IS NULL AND i.published <= ?2
+                 GROUP BY r.region
+                 UNION ALL
+                 SELECT 'national', sum(i.published >= ?1), max(i.published), i.title FROM items i
+                 WHERE i.story_id IS NULL AND i.published <= ?2
+                   AND NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)
+                 HAVING count(*) > 0",
+            )?;
+            let activity = statement
+                .query_map(params![since, until], |row| {
+                    Ok(RegionActivity {
+                        region: row.get(0)?,
+                        recent: row.get(1)?,
+                        newest: row.get(2)?,
+                        newest_title: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(activity)
+        })
+        .await
+    }
+}
+
 fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
     let regions: Option<String> = row.get(13)?;
     Ok(StoredItem {
@@ -217,6 +270,7 @@ fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem>
             .map(|r| r.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
         row_id: row.get(14)?,
+        source_site: row.get(15)?,
         also_reported_by: Vec::new(),
     })
 }
