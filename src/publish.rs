@@ -14,6 +14,7 @@ mod directory;
 mod document;
 mod error;
 mod feeds;
+mod map;
 mod pages;
 pub mod query;
 mod reading;
@@ -33,7 +34,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::config::{MetricsAccess, ServerConfig, SourceConfig};
+use crate::config::{ActivityWindowEnd, MetricsAccess, ServerConfig, SourceConfig};
 use crate::metrics::{HttpLabels, Metrics};
 use crate::poll::scheduler::{Heartbeat, PollNow};
 use crate::publish::cache::{AnswerIndex, RenderCache};
@@ -73,6 +74,8 @@ pub struct PublishSettings {
     /// Source titles given in the config, by source id: they name sources in output before the feeds'
     /// own titles. Built once per config, not per render.
     config_titles: HashMap<String, String>,
+    /// Where the index map's 24-hour window ends.
+    activity_window_end: ActivityWindowEnd,
     /// Counts config loads; part of every cache key and ETag, since a reload can change output (titles,
     /// `ttl`) without any data change.
     generation: u64,
@@ -108,6 +111,7 @@ impl PublishSettings {
             sources: Arc::new(sources),
             cadence,
             config_titles,
+            activity_window_end: server.activity_window_end,
             generation,
         }
     }

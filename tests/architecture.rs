@@ -48,6 +48,7 @@ const PURE: &[&str] = &[
     "publish/document.rs",
     "publish/sanitise.rs",
     "publish/reading.rs",
+    "publish/map.rs",
     "config/cron.rs",
     "config/problems.rs",
     "config/raw.rs",

@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, PublishState, base_url, pages};
+use crate::config::ActivityWindowEnd;
 use crate::health::{self, RegionHealth};
 use crate::regions::{self, NATIONAL, REGIONS};
 
@@ -81,18 +82,40 @@ pub(super) async fn region_list(
     Ok(Json(list))
 }
 
+/// The map's window: 24 hours up to now, or up to the newest item (`[server] activity_window_end`).
+const ACTIVITY_WINDOW_SECS: i64 = 24 * 60 * 60;
+
 pub(super) async fn index(
     State(state): State<Arc<PublishState>>,
     headers: HeaderMap,
 ) -> Result<Html<String>, AppError> {
+    let settings = state.settings();
     let counts = state.store.region_counts().await?;
+    let now = Utc::now().timestamp();
+    let window_ends_now = settings.activity_window_end == ActivityWindowEnd::Now;
+    let window_end = if window_ends_now {
+        now
+    } else {
+        counts
+            .iter()
+            .filter_map(|count| count.newest)
+            .max()
+            .unwrap_or(now)
+    };
+    let activity = state
+        .store
+        .region_activity(window_end - ACTIVITY_WINDOW_SECS, window_end)
+        .await?;
     let states = state.store.source_states().await?;
-    let report = health::report(&state.settings().sources, &states);
-    Ok(Html(pages::render_index(
-        &base_url(&state, &headers),
-        &counts,
-        &report,
-    )))
+    let report = health::report(&settings.sources, &states);
+    Ok(Html(pages::render_index(&pages::IndexData {
+        base: &base_url(&state, &headers),
+        counts: &counts,
+        activity: &activity,
+        health: &report,
+        window_end,
+        window_ends_now,
+    })))
 }
 
 pub(super) async fn opml(State(state): State<Arc<PublishState>>, headers: HeaderMap) -> Response {
