@@ -102,7 +102,7 @@ fn not_modified(headers: &HeaderMap, etag: &str, changed_at: i64) -> bool {
 }
 
 /// Whether the client takes gzip (`Accept-Encoding` with gzip or `*` and a non-zero q).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let Some(accept) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())

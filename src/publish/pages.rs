@@ -89,7 +89,7 @@ pub struct IndexData<'a> {
     pub base: &'a str,
     /// Items and newest item per region.
     pub counts: &'a [RegionCount],
-    /// New items per region in the map's window.
+    /// New items per region (sub-regions included) and `national` in the map's window.
     pub activity: &'a [RegionActivity],
     /// Source health by region.
     pub health: &'a [RegionHealth],
@@ -104,17 +104,18 @@ fn is_failing(status: &str) -> bool {
     matches!(status, "failing" | "gone")
 }
 
+/// The activity of `slug`'s feed (sub-regions included).
+fn activity_of<'a>(data: &IndexData<'a>, slug: &str) -> Option<&'a RegionActivity> {
+    data.activity
+        .iter()
+        .find(|activity| activity.region == slug)
+}
+
 /// The map's entry for `slug`: its feed's new items (sub-regions included), newest item, failing sources.
 fn map_entry(data: &IndexData<'_>, region: &Region) -> MapEntry {
     let slugs = regions::with_descendants(region.slug);
-    let activity = data
-        .activity
-        .iter()
-        .filter(|activity| slugs.contains(&activity.region.as_str()));
-    let newest = activity
-        .clone()
-        .max_by_key(|activity| activity.newest)
-        .map(|activity| (activity.newest, activity.newest_title.clone()));
+    let activity = activity_of(data, region.slug);
+    let newest = activity.map(|activity| (activity.newest, activity.newest_title.clone()));
     let failing = data
         .health
         .iter()
@@ -132,7 +133,7 @@ fn map_entry(data: &IndexData<'_>, region: &Region) -> MapEntry {
     MapEntry {
         slug: region.slug.to_string(),
         name: region.name_simplified.to_string(),
-        recent: activity.map(|activity| activity.recent).sum(),
+        recent: activity.map_or(0, |activity| activity.recent),
         newest,
         failing,
     }
@@ -218,12 +219,7 @@ fn region_table(html: &mut String, data: &IndexData<'_>) {
     let base = data.base;
     let mut row = |slug: &str, name: &str, slugs: &[&str]| {
         let (items, newest) = region_totals(data.counts, slugs);
-        let recent: i64 = data
-            .activity
-            .iter()
-            .filter(|activity| slugs.contains(&activity.region.as_str()))
-            .map(|activity| activity.recent)
-            .sum();
+        let recent = activity_of(data, slug).map_or(0, |activity| activity.recent);
         let _ = writeln!(
             html,
             "<tr id=\"{slug}\"><td><a href=\"{base}/feeds/{slug}.html\">{name}</a> <small>{pinyin}</small></td><td>{items}</td><td>{recent}</td><td>{newest}</td><td>{links}</td><td>{sources}</td></tr>",

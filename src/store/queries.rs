@@ -119,7 +119,7 @@ pub struct RegionCount {
 /// One region's items within a time window: what the index page's map shades it by.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RegionActivity {
-    /// Region slug, or `national`.
+    /// The group's name: its region's slug, or `national`.
     pub region: String,
     /// Stories (a story carried by several sources counts once) published within the window.
     pub recent: i64,
@@ -213,37 +213,53 @@ impl Store {
 }
 
 impl Store {
-    /// Per region slug (and `national`): stories published in `since..=until`, and the newest story at
-    /// or before `until` with its title. Regions with no story at all are left out.
+    /// For each `(name, slugs)` group (a region and its sub-regions; `national` for items with no region):
+    /// stories tagged with any of `slugs` published in `since..=until`, each counted once, and the newest
+    /// story at or before `until` with its title. Groups with no story are left out. One indexed query
+    /// per group.
     pub async fn region_activity(
         &self,
+        groups: Vec<(String, Vec<String>)>,
         since: i64,
         until: i64,
     ) -> Result<Vec<RegionActivity>, StoreError> {
         self.read(move |connection| {
-            // With exactly one max() in a query, SQLite takes the bare column (the title) from the row that
-            // holds the maximum. Copies of a story (story_id set) are counted through its first item.
-            let mut statement = connection.prepare_cached(
-                "SELECT r.region, sum(i.published >= ?1), max(i.published), i.title
-                 FROM item_regions r JOIN items i ON i.id = r.item_id
-                 WHERE i.story_id IS NULL AND i.published <= ?2
-                 GROUP BY r.region
-                 UNION ALL
-                 SELECT 'national', sum(i.published >= ?1), max(i.published), i.title FROM items i
-                 WHERE i.story_id IS NULL AND i.published <= ?2
-                   AND NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)
-                 HAVING count(*) > 0",
-            )?;
-            let activity = statement
-                .query_map(params![since, until], |row| {
-                    Ok(RegionActivity {
-                        region: row.get(0)?,
-                        recent: row.get(1)?,
-                        newest: row.get(2)?,
-                        newest_title: row.get(3)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut activity = Vec::new();
+            for (name, slugs) in &groups {
+                // With exactly one max() in a query, SQLite takes the bare column (the title) from the
+                // row that holds the maximum. Copies of a story (story_id set) count through its first
+                // item.
+                let selection = if name == crate::regions::NATIONAL {
+                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".to_string()
+                } else {
+                    format!(
+                        "i.id IN (SELECT r.item_id FROM item_regions r WHERE r.region IN ({}))",
+                        vec!["?"; slugs.len().max(1)].join(", ")
+                    )
+                };
+                let sql = format!(
+                    "SELECT sum(i.published >= ?), max(i.published), i.title FROM items i
+                     WHERE i.story_id IS NULL AND i.published <= ? AND {selection}
+                     HAVING count(*) > 0"
+                );
+                let mut values: Vec<Value> = vec![since.into(), until.into()];
+                if name != crate::regions::NATIONAL {
+                    values.extend(slugs.iter().cloned().map(Value::from));
+                    if slugs.is_empty() {
+                        values.push(String::new().into());
+                    }
+                }
+                let mut statement = connection.prepare_cached(&sql)?;
+                let mut rows = statement.query(params_from_iter(values.iter()))?;
+                if let Some(row) = rows.next()? {
+                    activity.push(RegionActivity {
+                        region: name.clone(),
+                        recent: row.get(0)?,
+                        newest: row.get(1)?,
+                        newest_title: row.get(2)?,
+                    });
+                }
+            }
             Ok(activity)
         })
         .await
