@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of these helpers.
 
+pub mod html;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
