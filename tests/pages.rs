@@ -8,32 +8,8 @@ mod common;
 use std::io::Read;
 use std::path::Path;
 
-use common::{Canned, FixtureServer, html, rss, source_tables, start_daemon};
-use regionfeed::app::{self, Daemon, Polling};
-use regionfeed::config;
-
-/// The bundled demo (config/demo.toml, its feeds by absolute path), in-process on 127.0.0.1:0, polled once.
-pub async fn demo_daemon(dir: &Path) -> Daemon {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("config/demo.toml"))
-        .unwrap()
-        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"")
-        .replace("../target/demo/regionfeed.db", "demo.db")
-        .replace(
-            "file://demo-feeds/",
-            &format!("file://{}/", root.join("config/demo-feeds").display()),
-        );
-    let path = dir.join("demo.toml");
-    std::fs::write(&path, text).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let daemon = app::start(config::load(&path).unwrap(), listener, Polling::OnDemand)
-        .await
-        .unwrap();
-    for report in daemon.poll_all().await {
-        assert!(!report.failed(), "{report:?}");
-    }
-    daemon
-}
+use common::{Canned, FixtureServer, demo_daemon, html, rss, source_tables, start_daemon};
+use regionfeed::app::Daemon;
 
 fn url(daemon: &Daemon, path: &str) -> String {
     format!("http://{}{path}", daemon.local_addr())
