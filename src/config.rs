@@ -97,6 +97,19 @@ pub struct ServerConfig {
     /// Bearer token for the endpoints that change state (`POST /sources/{id}/refresh`); `None`: they are
     /// off.
     pub admin_token: Option<String>,
+    /// Where the index map's 24-hour window ends.
+    pub activity_window_end: ActivityWindowEnd,
+}
+
+/// `[server] activity_window_end`: the end of the 24 hours whose new items shade the index page's map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ActivityWindowEnd {
+    /// Now: the map shows the last 24 hours (the default).
+    #[default]
+    Now,
+    /// The newest stored item: for an archive or a demo whose bundled feeds carry fixed dates, so the
+    /// map stays shaded however old the data is. The page says where the window ends.
+    NewestItem,
 }
 
 /// `[server] metrics`: who may read `/metrics`.

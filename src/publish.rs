@@ -1,9 +1,9 @@
 //! The HTTP endpoint: per-region feeds, the region and source lists, the index page and OPML. Reads the
 //! store; never writes.
 //!
-//! Routes: `GET /feeds/{selector}.{xml|rss|atom|json}` (selector: a region slug, several joined by `+`,
+//! Routes: `GET /feeds/{selector}.{xml|rss|atom|json|html}` (selector: a region slug, several joined by `+`,
 //! `all` or `national`; filters in the query, see [`query`]); `GET /regions`; `GET /sources` (health by
-//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index); `POST /sources/{id}/refresh` (polls a
+//! region); `GET /opml`; `GET /healthz`; `GET /` (HTML index with the map); `POST /sources/{id}/refresh` (polls a
 //! source now; needs `[server] admin_token`, off without it). Feed bodies are rendered once per data
 //! change and query ([`cache`]), served precompressed, and conditional requests are answered from the
 //! in-memory data version without reading items. Errors map to status codes in one place, [`AppError`].
@@ -11,11 +11,15 @@
 mod admin;
 mod cache;
 mod directory;
+mod document;
 mod error;
 mod feeds;
+mod map;
 mod pages;
 pub mod query;
+mod reading;
 pub mod render;
+mod sanitise;
 mod status;
 
 use std::collections::HashMap;
@@ -30,7 +34,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::config::{MetricsAccess, ServerConfig, SourceConfig};
+use crate::config::{ActivityWindowEnd, MetricsAccess, ServerConfig, SourceConfig};
 use crate::metrics::{HttpLabels, Metrics};
 use crate::poll::scheduler::{Heartbeat, PollNow};
 use crate::publish::cache::{AnswerIndex, RenderCache};
@@ -70,6 +74,8 @@ pub struct PublishSettings {
     /// Source titles given in the config, by source id: they name sources in output before the feeds'
     /// own titles. Built once per config, not per render.
     config_titles: HashMap<String, String>,
+    /// Where the index map's 24-hour window ends.
+    activity_window_end: ActivityWindowEnd,
     /// Counts config loads; part of every cache key and ETag, since a reload can change output (titles,
     /// `ttl`) without any data change.
     generation: u64,
@@ -105,6 +111,7 @@ impl PublishSettings {
             sources: Arc::new(sources),
             cadence,
             config_titles,
+            activity_window_end: server.activity_window_end,
             generation,
         }
     }

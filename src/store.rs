@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use items::{IngestSummary, NewItem, PollSuccess};
-pub use queries::{AlsoReported, ItemQuery, RegionCount, Selection, StoredItem};
+pub use queries::{AlsoReported, ItemQuery, RegionActivity, RegionCount, Selection, StoredItem};
 pub use retention::TOMBSTONE_DAYS;
 use schema::{configure, migrate, read_version};
 pub use sources::{PollFailure, SourceState};

@@ -52,12 +52,12 @@ async fn demo_daemon_serves_feeds_and_exits_cleanly_on_sigterm() {
     let mut shanxi = String::new();
     for _ in 0..100 {
         shanxi = daemon.get_text("/feeds/shanxi.xml").await;
-        if shanxi.matches("<item>").count() == 3 {
+        if shanxi.matches("<item>").count() == 4 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(shanxi.matches("<item>").count(), 3, "{shanxi}");
+    assert_eq!(shanxi.matches("<item>").count(), 4, "{shanxi}");
     assert!(shanxi.contains("太原迎来今冬首场降雪"));
     // 10:52 Beijing time is 02:52 GMT.
     assert!(
@@ -122,10 +122,10 @@ fn poll_once_reports_each_source_and_fails_if_any_failed() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(
-        stdout.contains("demo-shanxi") && stdout.contains("3 new"),
+        stdout.contains("demo-shanxi") && stdout.contains("4 new"),
         "{stdout}"
     );
-    assert!(stdout.contains("7 sources polled, 0 failed"), "{stdout}");
+    assert!(stdout.contains("35 sources polled, 0 failed"), "{stdout}");
 
     let output = Command::new(binary())
         .args(["sources", "--config"])

@@ -303,9 +303,19 @@ async fn formats_and_content_types() {
         let titles: Vec<&str> = entries.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(titles, vec!["西安地鐵開通", "延安苹果丰收"], "{path}");
     }
-    let (status, body) = get(&daemon, "/feeds/shaanxi.html").await;
+    let response = client
+        .get(url(&daemon, "/feeds/shaanxi.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let (status, body) = get(&daemon, "/feeds/shaanxi.pdf").await;
     assert_eq!(status, 404);
-    assert!(body.contains(".atom"), "{body}");
+    assert!(body.contains(".atom") && body.contains(".html"), "{body}");
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ pub(super) struct RawServer {
     pub(super) max_connections: Option<Spanned<usize>>,
     pub(super) header_timeout_secs: Option<Spanned<u64>>,
     pub(super) admin_token: Option<Spanned<String>>,
+    pub(super) activity_window_end: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -13,8 +13,8 @@ use url::Url;
 use super::problems::Locator;
 use super::raw::{RawConfig, RawLog, RawPoll, RawRegion, RawRetention, RawServer, RawSource};
 use super::{
-    Config, ConfigError, CronSchedule, MetricsAccess, PollConfig, Problem, RetentionConfig,
-    RetentionPolicy, ServerConfig, ServerLimits, SourceConfig, StorageConfig,
+    ActivityWindowEnd, Config, ConfigError, CronSchedule, MetricsAccess, PollConfig, Problem,
+    RetentionConfig, RetentionPolicy, ServerConfig, ServerLimits, SourceConfig, StorageConfig,
 };
 use crate::regions;
 
@@ -162,6 +162,27 @@ fn server_section(raw: &RawServer, problems: &mut Problems<'_>) -> ServerConfig 
         metrics: metrics_access(raw, problems),
         limits: server_limits(raw, problems),
         admin_token: admin_token(raw, problems),
+        activity_window_end: activity_window_end(raw, problems),
+    }
+}
+
+/// `[server] activity_window_end`.
+fn activity_window_end(raw: &RawServer, problems: &mut Problems<'_>) -> ActivityWindowEnd {
+    let Some(value) = raw.activity_window_end.as_ref() else {
+        return ActivityWindowEnd::Now;
+    };
+    match value.get_ref().as_str() {
+        "now" => ActivityWindowEnd::Now,
+        "newest-item" => ActivityWindowEnd::NewestItem,
+        other => {
+            problems.report(
+                Some(value.span()),
+                format!(
+                    "[server] activity_window_end: use \"now\" or \"newest-item\", got \"{other}\""
+                ),
+            );
+            ActivityWindowEnd::Now
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! `GET /feeds/{selector}.{format}`: selector resolution, conditional requests (ETag, Last-Modified),
-//! answers reused until the data changes, gzip negotiation, paging links, and the render of a page of
-//! items.
+//! `GET /feeds/{selector}.{format}` (RSS, Atom, JSON Feed, and the HTML reading page `.html`): selector
+//! resolution, conditional requests (ETag, Last-Modified), answers reused until the data changes, gzip
+//! negotiation, paging links, and the render of a page of items. Every format goes through the same
+//! path, so the reading page has the same filters, paging and caching as the feeds.
 
 use std::sync::Arc;
 
@@ -101,7 +102,7 @@ fn not_modified(headers: &HeaderMap, etag: &str, changed_at: i64) -> bool {
 }
 
 /// Whether the client takes gzip (`Accept-Encoding` with gzip or `*` and a non-zero q).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
     let Some(accept) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -153,12 +154,12 @@ pub(super) async fn feed(
 ) -> Result<Response, AppError> {
     let (selector, extension) = file.rsplit_once('.').ok_or_else(|| {
         AppError::NotFound(format!(
-            "no feed \"{file}\"; feeds end in .xml, .rss, .atom or .json, e.g. /feeds/shanxi.xml (see /regions)"
+            "no feed \"{file}\"; feeds end in .xml, .rss, .atom, .json or .html, e.g. /feeds/shanxi.xml (see /regions)"
         ))
     })?;
-    let path_format = Format::from_name(extension).ok_or_else(|| {
+    let path_format = Format::from_extension(extension).ok_or_else(|| {
         AppError::NotFound(format!(
-            "no feed format \".{extension}\"; use .xml, .rss, .atom or .json (see /regions)"
+            "no feed format \".{extension}\"; use .xml, .rss, .atom, .json or .html (see /regions)"
         ))
     })?;
     let base = base_url(&state, &headers);
@@ -245,6 +246,42 @@ fn respond(answer: &Answer, request_headers: &HeaderMap, changed_at: i64) -> Res
     (headers, bytes).into_response()
 }
 
+/// The URLs a page of items names besides its next page.
+struct DocumentLinks {
+    /// This page.
+    self_url: String,
+    /// The reading page of the same query and position: where a feed's "open website" lands.
+    page_url: String,
+    /// The newest page of the same query, when this one is older.
+    first_url: Option<String>,
+    /// The newest page of the same query in each feed format (subscribe links).
+    feed_urls: Vec<(Format, String)>,
+}
+
+impl DocumentLinks {
+    fn new(base: &str, selector: &FeedSelector, request: &FeedRequest) -> DocumentLinks {
+        let before = request.before.map(|cursor| cursor.to_string());
+        let url = |format: Format, before: Option<&str>| {
+            feed_url(
+                base,
+                &selector.name,
+                format,
+                &request.canonical_query,
+                before,
+            )
+        };
+        DocumentLinks {
+            self_url: url(request.format, before.as_deref()),
+            page_url: url(Format::Html, before.as_deref()),
+            first_url: before.as_ref().map(|_| url(request.format, None)),
+            feed_urls: Format::FEEDS
+                .iter()
+                .map(|format| (*format, url(*format, None)))
+                .collect(),
+        }
+    }
+}
+
 async fn render_feed(
     state: &PublishState,
     selector: &FeedSelector,
@@ -299,7 +336,6 @@ async fn render_feed(
     } else {
         None
     };
-    let before_text = request.before.map(|cursor| cursor.to_string());
     let updated = items
         .iter()
         .map(|item| item.updated.unwrap_or(item.published).max(item.published))
@@ -307,19 +343,17 @@ async fn render_feed(
         .or(Some(state.store.changed_at()).filter(|t| *t > 0))
         .and_then(|t| Utc.timestamp_opt(t, 0).single())
         .unwrap_or(now);
+    let links = DocumentLinks::new(base, selector, request);
     let document = FeedDocument {
         title: format!("{} · regionfeed", selector.title),
         description: format!("{}新闻，汇集自各地新闻源（regionfeed）", selector.title),
         identity: format!("{}?{}", selector.name, request.canonical_query),
-        self_url: feed_url(
-            base,
-            &selector.name,
-            request.format,
-            &request.canonical_query,
-            before_text.as_deref(),
-        ),
-        home_url: format!("{base}/"),
+        self_url: links.self_url,
+        page_url: links.page_url,
         next_url,
+        first_url: links.first_url,
+        feed_urls: links.feed_urls,
+        query: request.canonical_query.clone(),
         base_url: base.to_string(),
         ttl_minutes: max_age.div_ceil(60),
         updated,

@@ -1,14 +1,16 @@
-//! The human-facing pages: the HTML index (every region, its feeds and its sources' health) and the OPML
-//! list of every region feed. Pure: data in, text out; every value is escaped.
+//! The human-facing pages: the HTML index (the map of [`super::map`], then every region with its feeds and
+//! its sources' health) and the OPML list of every region feed. Pure: data in, text out; every value is
+//! escaped.
 
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
+use super::map::{self, MapEntry, MapView, beijing_time};
 use crate::health::RegionHealth;
 use crate::opml::{Outline, write_opml};
-use crate::regions::{self, NATIONAL, Region};
-use crate::store::RegionCount;
+use crate::regions::{self, NATIONAL, REGIONS, Region};
+use crate::store::{RegionActivity, RegionCount};
 use crate::text::escape;
 
 /// Geographic groups used in the OPML file and the index page, in display order.
@@ -75,75 +77,159 @@ fn feed_links(base: &str, slug: &str) -> String {
 
 fn time_text(unix_seconds: Option<i64>) -> String {
     unix_seconds
-        .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Asia::Shanghai)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        .map(beijing_time)
+        .filter(|text| !text.is_empty())
         .unwrap_or_else(|| "—".to_string())
 }
 
-/// The HTML index page: every region with its item count, newest item, feed links and sources.
-pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth]) -> String {
-    let count_of = |slugs: &[&str]| region_totals(counts, slugs);
-    let mut html = String::from(
+/// What the index page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexData<'a> {
+    /// Base URL of the links.
+    pub base: &'a str,
+    /// Items and newest item per region.
+    pub counts: &'a [RegionCount],
+    /// New items per region (sub-regions included) and `national` in the map's window.
+    pub activity: &'a [RegionActivity],
+    /// Source health by region.
+    pub health: &'a [RegionHealth],
+    /// End of the map's 24-hour window, unix seconds.
+    pub window_end: i64,
+    /// Whether that end is now (else the newest item).
+    pub window_ends_now: bool,
+}
+
+/// Statuses that mark a source as failing on the map.
+fn is_failing(status: &str) -> bool {
+    matches!(status, "failing" | "gone")
+}
+
+/// The activity of `slug`'s feed (sub-regions included).
+fn activity_of<'a>(data: &IndexData<'a>, slug: &str) -> Option<&'a RegionActivity> {
+    data.activity
+        .iter()
+        .find(|activity| activity.region == slug)
+}
+
+/// The map's entry for `slug`: its feed's new items (sub-regions included), newest item, failing sources.
+fn map_entry(data: &IndexData<'_>, region: &Region) -> MapEntry {
+    let slugs = regions::with_descendants(region.slug);
+    let activity = activity_of(data, region.slug);
+    let newest = activity.map(|activity| (activity.newest, activity.newest_title.clone()));
+    let failing = data
+        .health
+        .iter()
+        .filter(|group| slugs.contains(&group.region.as_str()))
+        .flat_map(|group| &group.sources)
+        .filter(|source| is_failing(source.status))
+        .map(|source| {
+            format!(
+                "{} ({})",
+                source.title.as_deref().unwrap_or(&source.id),
+                source.error_class.as_deref().unwrap_or(source.status)
+            )
+        })
+        .collect();
+    MapEntry {
+        slug: region.slug.to_string(),
+        name: region.name_simplified.to_string(),
+        recent: activity.map_or(0, |activity| activity.recent),
+        newest,
+        failing,
+    }
+}
+
+const INDEX_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}\n\
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\n\
+.failing{color:#a00}.ok{color:#070}small{color:#555}figure{margin:0}\n\
+@media (max-width:40rem){td:nth-child(3),th:nth-child(3),td:nth-child(5),th:nth-child(5){display:none}}\n";
+
+/// The HTML index page: the map, then every region with its item count, new items, newest item, feed
+/// links and sources.
+pub fn render_index(data: &IndexData<'_>) -> String {
+    let base = data.base;
+    let mut html = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
-         <title>regionfeed · 地区新闻订阅</title>\n<style>\n\
-         body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}\n\
-         table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\n\
-         .failing{color:#a00}.ok{color:#070}small{color:#555}\n</style>\n</head>\n<body>\n\
+         <title>regionfeed · 地区新闻订阅</title>\n<style>\n{INDEX_STYLE}{}</style>\n</head>\n<body>\n\
          <h1>regionfeed · 地区新闻订阅</h1>\n",
+        map::style()
     );
     let _ = writeln!(
         html,
-        "<p>每个省级地区一个订阅源（RSS、Atom、JSON Feed）。一次订阅全部：<a href=\"{0}/opml\">OPML</a> · 全部地区：{1} · 全国：{2}</p>",
+        "<p>每个省级地区一个订阅源（RSS、Atom、JSON Feed）和一个阅读页。一次订阅全部：<a href=\"{0}/opml\">OPML</a> · 全部地区：<a href=\"{0}/feeds/all.html\">阅读</a> · {1} · 全国：<a href=\"{0}/feeds/national.html\">阅读</a> · {2}</p>",
         escape(base),
         feed_links(base, "all"),
         feed_links(base, NATIONAL)
     );
-    html.push_str("<table>\n<thead><tr><th>地区</th><th>条目</th><th>最新（北京时间）</th><th>订阅</th><th>来源</th></tr></thead>\n<tbody>\n");
-    let mut row = |slug: &str, name: &str, items: i64, newest: Option<i64>| {
-        let sources = health
-            .iter()
-            .find(|group| group.region == slug)
-            .map(|group| {
-                group
-                    .sources
-                    .iter()
-                    .map(|source| {
-                        let class = if source.status == "ok" {
-                            "ok"
-                        } else {
-                            "failing"
-                        };
-                        let since = match (&source.error_class, &source.last_success) {
-                            (Some(error), Some(last_ok)) => {
-                                format!(" ({error}; last ok {last_ok})")
-                            }
-                            (Some(error), None) => format!(" ({error})"),
-                            _ => String::new(),
-                        };
-                        format!(
-                            "{} <span class=\"{class}\">{}</span><small>{}</small>",
-                            escape(source.title.as_deref().unwrap_or(&source.id)),
-                            escape(source.status),
-                            escape(&since)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("<br/>")
-            })
-            .unwrap_or_default();
+    let entries = REGIONS
+        .iter()
+        .map(|region| map_entry(data, region))
+        .collect();
+    html.push_str(&map::render_map(&MapView {
+        base,
+        entries,
+        window_end: data.window_end,
+        window_ends_now: data.window_ends_now,
+    }));
+    region_table(&mut html, data);
+    let _ = writeln!(
+        html,
+        "<p><small>JSON: <a href=\"{0}/regions\">/regions</a> · <a href=\"{0}/sources\">/sources</a> · 地图数据：Natural Earth（公有领域） · regionfeed {1}</small></p>",
+        escape(base),
+        env!("CARGO_PKG_VERSION")
+    );
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// The sources of `slug` with their health, as HTML.
+fn source_cells(health: &[RegionHealth], slug: &str) -> String {
+    let Some(group) = health.iter().find(|group| group.region == slug) else {
+        return String::new();
+    };
+    group
+        .sources
+        .iter()
+        .map(|source| {
+            let class = if source.status == "ok" {
+                "ok"
+            } else {
+                "failing"
+            };
+            let since = match (&source.error_class, &source.last_success) {
+                (Some(error), Some(last_ok)) => format!(" ({error}; last ok {last_ok})"),
+                (Some(error), None) => format!(" ({error})"),
+                _ => String::new(),
+            };
+            format!(
+                "{} <span class=\"{class}\">{}</span><small>{}</small>",
+                escape(source.title.as_deref().unwrap_or(&source.id)),
+                escape(source.status),
+                escape(&since)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br/>")
+}
+
+/// The table below the map: one row per region (area by area), then `national`.
+fn region_table(html: &mut String, data: &IndexData<'_>) {
+    html.push_str("<table>\n<thead><tr><th>地区</th><th>条目</th><th>24小时</th><th>最新（北京时间）</th><th>订阅</th><th>来源</th></tr></thead>\n<tbody>\n");
+    let base = data.base;
+    let mut row = |slug: &str, name: &str, slugs: &[&str]| {
+        let (items, newest) = region_totals(data.counts, slugs);
+        let recent = activity_of(data, slug).map_or(0, |activity| activity.recent);
         let _ = writeln!(
             html,
-            "<tr id=\"{slug}\"><td>{name} <small>{pinyin}</small></td><td>{items}</td><td>{newest}</td><td>{links}</td><td>{sources}</td></tr>",
+            "<tr id=\"{slug}\"><td><a href=\"{base}/feeds/{slug}.html\">{name}</a> <small>{pinyin}</small></td><td>{items}</td><td>{recent}</td><td>{newest}</td><td>{links}</td><td>{sources}</td></tr>",
             slug = escape(slug),
+            base = escape(base),
             name = escape(name),
             pinyin = escape(&pinyin_name(slug)),
             newest = escape(&time_text(newest)),
             links = feed_links(base, slug),
+            sources = source_cells(data.health, slug),
         );
     };
     for (_, _, slugs) in AREAS {
@@ -151,21 +237,15 @@ pub fn render_index(base: &str, counts: &[RegionCount], health: &[RegionHealth])
             let Some(region) = regions::by_slug(slug) else {
                 continue;
             };
-            let (items, newest) = count_of(&regions::with_descendants(region.slug));
-            row(region.slug, region.name_simplified, items, newest);
+            row(
+                region.slug,
+                region.name_simplified,
+                &regions::with_descendants(region.slug),
+            );
         }
     }
-    let (items, newest) = count_of(&[NATIONAL]);
-    row(NATIONAL, "全国", items, newest);
+    row(NATIONAL, "全国", &[NATIONAL]);
     html.push_str("</tbody>\n</table>\n");
-    let _ = writeln!(
-        html,
-        "<p><small>JSON: <a href=\"{0}/regions\">/regions</a> · <a href=\"{0}/sources\">/sources</a> · regionfeed {1}</small></p>",
-        escape(base),
-        env!("CARGO_PKG_VERSION")
-    );
-    html.push_str("</body>\n</html>\n");
-    html
 }
 
 fn region_outline(base: &str, region: &Region) -> Outline {
@@ -207,7 +287,6 @@ pub fn render_opml(base: &str, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::regions::REGIONS;
 
     #[test]
     fn areas_cover_every_region_once() {

@@ -34,10 +34,15 @@ pub enum Format {
     Atom,
     /// JSON Feed 1.1.
     Json,
+    /// The HTML reading page (`.html`): the same items for a person in a browser.
+    Html,
 }
 
 impl Format {
-    /// Reads a format name or file extension.
+    /// The feed formats, in the order subscribe links list them.
+    pub const FEEDS: [Format; 3] = [Format::Rss, Format::Atom, Format::Json];
+
+    /// Reads a feed format's name or file extension (`?format=` names only these).
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
             "rss" | "xml" => Some(Format::Rss),
@@ -47,12 +52,31 @@ impl Format {
         }
     }
 
+    /// Reads the extension of a `/feeds/{selector}.{extension}` path: a feed format or `html`.
+    pub fn from_extension(extension: &str) -> Option<Format> {
+        match extension {
+            "html" => Some(Format::Html),
+            other => Format::from_name(other),
+        }
+    }
+
+    /// How subscribe links name the format.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Rss => "RSS",
+            Format::Atom => "Atom",
+            Format::Json => "JSON Feed",
+            Format::Html => "HTML",
+        }
+    }
+
     /// The canonical file extension.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Rss => "xml",
             Format::Atom => "atom",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 
@@ -62,6 +86,7 @@ impl Format {
             Format::Rss => "application/rss+xml; charset=utf-8",
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::Json => "application/feed+json; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
         }
     }
 }
@@ -470,6 +495,7 @@ mod tests {
             source_id: "s".into(),
             source_url: None,
             source_title: None,
+            source_site: None,
             guid: None,
             link: None,
             title: title.into(),

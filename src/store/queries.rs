@@ -1,5 +1,5 @@
 //! What feeds read: items of a selection, newest first, with the other sources' copies of their stories;
-//! item counts per region.
+//! item counts per region, and each region's items within a time window (the index page's map).
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
@@ -19,6 +19,8 @@ pub struct StoredItem {
     pub source_url: Option<String>,
     /// The source's feed title.
     pub source_title: Option<String>,
+    /// The source's home page (its feed's own link), if it gave one.
+    pub source_site: Option<String>,
     /// Upstream guid.
     pub guid: Option<String>,
     /// Link to the article.
@@ -114,6 +116,19 @@ pub struct RegionCount {
     pub newest: Option<i64>,
 }
 
+/// One region's items within a time window: what the index page's map shades it by.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegionActivity {
+    /// The group's name: its region's slug, or `national`.
+    pub region: String,
+    /// Stories (a story carried by several sources counts once) published within the window.
+    pub recent: i64,
+    /// The newest story's publication time, unix seconds.
+    pub newest: i64,
+    /// The newest story's title.
+    pub newest_title: String,
+}
+
 impl Store {
     /// The newest `limit` items of a selection, newest first.
     pub async fn feed_items(
@@ -146,7 +161,7 @@ impl Store {
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
                         (SELECT group_concat(r.region) FROM item_regions r WHERE r.item_id = i.id),
-                        i.id
+                        i.id, s.site_link
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
                  ORDER BY i.published DESC, i.id DESC
@@ -197,6 +212,60 @@ impl Store {
     }
 }
 
+impl Store {
+    /// For each `(name, slugs)` group (a region and its sub-regions; `national` for items with no region):
+    /// stories tagged with any of `slugs` published in `since..=until`, each counted once, and the newest
+    /// story at or before `until` with its title. Groups with no story are left out. One indexed query
+    /// per group.
+    pub async fn region_activity(
+        &self,
+        groups: Vec<(String, Vec<String>)>,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<RegionActivity>, StoreError> {
+        self.read(move |connection| {
+            let mut activity = Vec::new();
+            for (name, slugs) in &groups {
+                // With exactly one max() in a query, SQLite takes the bare column (the title) from the
+                // row that holds the maximum. Copies of a story (story_id set) count through its first
+                // item.
+                let selection = if name == crate::regions::NATIONAL {
+                    "NOT EXISTS (SELECT 1 FROM item_regions r WHERE r.item_id = i.id)".to_string()
+                } else {
+                    format!(
+                        "i.id IN (SELECT r.item_id FROM item_regions r WHERE r.region IN ({}))",
+                        vec!["?"; slugs.len().max(1)].join(", ")
+                    )
+                };
+                let sql = format!(
+                    "SELECT sum(i.published >= ?), max(i.published), i.title FROM items i
+                     WHERE i.story_id IS NULL AND i.published <= ? AND {selection}
+                     HAVING count(*) > 0"
+                );
+                let mut values: Vec<Value> = vec![since.into(), until.into()];
+                if name != crate::regions::NATIONAL {
+                    values.extend(slugs.iter().cloned().map(Value::from));
+                    if slugs.is_empty() {
+                        values.push(String::new().into());
+                    }
+                }
+                let mut statement = connection.prepare_cached(&sql)?;
+                let mut rows = statement.query(params_from_iter(values.iter()))?;
+                if let Some(row) = rows.next()? {
+                    activity.push(RegionActivity {
+                        region: name.clone(),
+                        recent: row.get(0)?,
+                        newest: row.get(1)?,
+                        newest_title: row.get(2)?,
+                    });
+                }
+            }
+            Ok(activity)
+        })
+        .await
+    }
+}
+
 fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
     let regions: Option<String> = row.get(13)?;
     Ok(StoredItem {
@@ -217,6 +286,7 @@ fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem>
             .map(|r| r.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
         row_id: row.get(14)?,
+        source_site: row.get(15)?,
         also_reported_by: Vec::new(),
     })
 }

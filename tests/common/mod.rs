@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of these helpers.
 
+pub mod html;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -288,6 +290,29 @@ pub async fn start_daemon_with_settings(
     app::start(config, listener, Polling::OnDemand)
         .await
         .unwrap()
+}
+
+/// The bundled demo (config/demo.toml, its feeds by absolute path), in-process on 127.0.0.1:0, polled once.
+pub async fn demo_daemon(dir: &Path) -> Daemon {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("config/demo.toml"))
+        .unwrap()
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"")
+        .replace("../target/demo/regionfeed.db", "demo.db")
+        .replace(
+            "file://demo-feeds/",
+            &format!("file://{}/", root.join("config/demo-feeds").display()),
+        );
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, text).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let daemon = app::start(config::load(&path).unwrap(), listener, Polling::OnDemand)
+        .await
+        .unwrap();
+    for report in daemon.poll_all().await {
+        assert!(!report.failed(), "{report:?}");
+    }
+    daemon
 }
 
 /// Writes `config_text` as the config in `dir` (listen on `127.0.0.1:0` there) and starts the daemon with
