@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use items::{IngestSummary, NewItem, PollSuccess};
-pub use queries::{AlsoReported, ItemQuery, RegionActivity, RegionCount, Selection, StoredItem};
+pub use queries::{
+    AlsoReported, ItemQuery, RegionActivity, RegionCount, Selection, StoredItem, StoredRegion,
+};
 pub use retention::TOMBSTONE_DAYS;
 use schema::{configure, migrate, read_version};
 pub use sources::{PollFailure, SourceState};
@@ -249,7 +251,8 @@ mod tests {
         let original = before.iter().find(|i| i.title == "山西初雪").unwrap();
         assert_eq!(edited_item.uid, original.uid);
         assert!(edited_item.updated.is_some());
-        assert_eq!(edited_item.regions, vec!["shanxi"]);
+        let slugs: Vec<&str> = edited_item.region_slugs().collect();
+        assert_eq!(slugs, ["shanxi"]);
     }
 
     #[tokio::test]

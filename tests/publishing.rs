@@ -638,3 +638,70 @@ async fn opml_lists_every_region_feed() {
         );
     }
 }
+
+#[tokio::test]
+async fn json_feed_items_say_where_each_region_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    let item = |guid: &str, title: &str, description: &str| {
+        format!(
+            "<item><guid>{guid}</guid><link>https://www.example.cn/{guid}</link><title>{title}</title>\
+             <description>{description}</description><pubDate>2026-11-25 10:00:00</pubDate></item>"
+        )
+    };
+    let national = format!(
+        "<rss version=\"2.0\"><channel><title>全国</title><link>https://www.example.cn/</link>{}{}</channel></rss>",
+        item(
+            "dl",
+            "晋中初雪",
+            "中新网太原11月25日电 连日来，晋中市迎来初雪。"
+        ),
+        item("none", "全国供暖启动", "多地进入供暖季。"),
+    );
+    server.set("cn.xml", Canned::rss(&national));
+    server.set(
+        "sx.xml",
+        Canned::rss(&rss(
+            "山西",
+            &[(
+                "sx-1",
+                "https://sx.example.cn/1",
+                "省城新闻",
+                "2026-11-25 09:00:00",
+            )],
+        )),
+    );
+    let sources = source_tables(&[
+        ("cn", server.url("cn.xml"), "national"),
+        ("sx", server.url("sx.xml"), "shanxi"),
+    ]);
+    let daemon = start_daemon(dir.path(), &sources).await;
+    for report in daemon.poll_all().await {
+        assert!(!report.failed(), "{report:?}");
+    }
+    let (status, body) = get(&daemon, "/feeds/all.json").await;
+    assert_eq!(status, 200);
+    let feed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let regions_of = |title: &str| {
+        let item = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["title"] == title)
+            .unwrap_or_else(|| panic!("{title} in {body}"));
+        item["_regionfeed"]["regions"].clone()
+    };
+    assert_eq!(
+        regions_of("晋中初雪"),
+        serde_json::json!([
+            {"slug": "shanxi", "origin": "dateline", "evidence": "太原", "lent_by": null}
+        ])
+    );
+    assert_eq!(
+        regions_of("省城新闻"),
+        serde_json::json!([
+            {"slug": "shanxi", "origin": "source", "evidence": null, "lent_by": null}
+        ])
+    );
+    assert_eq!(regions_of("全国供暖启动"), serde_json::json!([]));
+}

@@ -57,6 +57,29 @@ region = "shanxi"
     )
 }
 
+/// The JSON Feed's story (second item) lists the hk copy, and says Hong Kong came from that copy.
+fn assert_json_story_lists_the_hk_copy(json: &str) {
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let story = &json["items"][1];
+    assert_eq!(
+        story["_regionfeed"]["also_reported_by"][0]["source_id"],
+        "hk"
+    );
+    let lent: Vec<(&str, &str)> = story["_regionfeed"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["slug"].as_str().unwrap(),
+                r["lent_by"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(lent.contains(&("xianggang", "hk")), "{lent:?}");
+    assert!(lent.contains(&("shanxi", "")), "{lent:?}");
+}
+
 #[tokio::test]
 async fn a_syndicated_story_is_one_entry_with_the_other_sources_listed() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,12 +148,7 @@ async fn a_syndicated_story_is_one_entry_with_the_other_sources_listed() {
     let (_, atom) = get(&daemon, "/feeds/all.atom").await;
     assert!(atom.contains(r#"rel="related""#), "{atom}");
     let (_, json) = get(&daemon, "/feeds/all.json").await;
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let story = &json["items"][1];
-    assert_eq!(
-        story["_regionfeed"]["also_reported_by"][0]["source_id"],
-        "hk"
-    );
+    assert_json_story_lists_the_hk_copy(&json);
 
     // The story is in the regions of every copy: Shanxi from the dateline, Hong Kong from the copy's source.
     for region in ["shanxi", "xianggang"] {

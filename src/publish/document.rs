@@ -202,10 +202,7 @@ impl<'a> ShownItem<'a> {
 
     /// The item's regions from the catalog.
     pub fn regions(&self) -> impl Iterator<Item = &'static regions::Region> + '_ {
-        self.item
-            .regions
-            .iter()
-            .filter_map(|slug| regions::by_slug(slug))
+        self.item.region_slugs().filter_map(regions::by_slug)
     }
 
     /// The source's feed URL when it is a web address (never a `file:` path).

@@ -180,7 +180,7 @@ impl TextFilters {
                 description,
                 item.author.as_deref().unwrap_or("")
             );
-            for slug in &item.regions {
+            for slug in item.region_slugs() {
                 let _ = write!(text, "\n{slug}");
                 if let Some(region) = regions::by_slug(slug) {
                     let _ = write!(
@@ -488,6 +488,7 @@ fn parse_time(raw: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoredRegion;
 
     fn item(title: &str, summary: &str, regions: &[&str]) -> StoredItem {
         StoredItem {
@@ -505,7 +506,10 @@ mod tests {
             published: 0,
             first_seen: 0,
             updated: None,
-            regions: regions.iter().map(|s| s.to_string()).collect(),
+            regions: regions
+                .iter()
+                .map(|s| StoredRegion::from_source(s))
+                .collect(),
             row_id: 1,
             also_reported_by: Vec::new(),
         }

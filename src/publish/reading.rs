@@ -10,6 +10,9 @@ use std::fmt::Write;
 use chrono_tz::Asia::Shanghai;
 
 use super::document::{FeedDocument, ShownItem, utc};
+use crate::classify::tag::Origin;
+use crate::regions;
+use crate::store::StoredRegion;
 use crate::text::escape;
 
 /// Most characters of full text shown when an item has no summary.
@@ -130,13 +133,16 @@ fn article(html: &mut String, document: &FeedDocument<'_>, shown: &ShownItem<'_>
         Some(link) => format!("<a href=\"{}\">{source_name}</a>", escape(link)),
         None => source_name,
     };
-    let regions: Vec<String> = shown
-        .regions()
-        .map(|region| {
+    let regions: Vec<String> = item
+        .regions
+        .iter()
+        .filter_map(|tag| Some((regions::by_slug(&tag.slug)?, tag)))
+        .map(|(region, tag)| {
             format!(
-                "<a href=\"{}/feeds/{}.html\">{}</a>",
+                "<a href=\"{}/feeds/{}.html\" title=\"{}\">{}</a>",
                 escape(&document.base_url),
                 region.slug,
+                escape(&document.convert(&why_in_region(tag))),
                 escape(&document.convert(region.name_simplified))
             )
         })
@@ -186,11 +192,29 @@ fn paging(html: &mut String, document: &FeedDocument<'_>) {
     html.push_str("</nav>\n");
 }
 
+/// Why the item is in a region, for the region link's tooltip: `电头：太原`, `来源地区`, `转载来源：hk`.
+fn why_in_region(tag: &StoredRegion) -> String {
+    let origin = match tag.origin {
+        Origin::Source => "来源地区",
+        Origin::Dateline => "电头",
+        Origin::Title => "标题",
+        Origin::Body => "正文",
+    };
+    let mut why = match &tag.evidence {
+        Some(evidence) => format!("{origin}：{evidence}"),
+        None => origin.to_string(),
+    };
+    if let Some(source) = &tag.lent_by {
+        why.push_str(&format!("（转载来源 {source}）"));
+    }
+    why
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::publish::query::Format;
-    use crate::store::{AlsoReported, StoredItem};
+    use crate::store::{AlsoReported, StoredItem, StoredRegion};
 
     fn item(uid: &str, title: &str) -> StoredItem {
         StoredItem {
@@ -208,7 +232,15 @@ mod tests {
             published: 1_795_488_720,
             first_seen: 1_795_488_780,
             updated: None,
-            regions: vec!["shanxi".into(), "shaanxi".into()],
+            regions: vec![
+                StoredRegion::from_source("shanxi"),
+                StoredRegion {
+                    slug: "shaanxi".into(),
+                    origin: Origin::Title,
+                    evidence: Some("延安".into()),
+                    lent_by: Some("other".into()),
+                },
+            ],
             row_id: 1,
             also_reported_by: vec![AlsoReported {
                 source_id: "other".into(),
@@ -249,7 +281,12 @@ mod tests {
         // 02:52 UTC is 10:52 in Beijing.
         assert!(page.contains(">2026-11-24 10:52</time> 北京时间"), "{page}");
         assert!(page.contains("<a href=\"https://www.example.cn/sx/\">演示源</a>"));
-        assert!(page.contains("<a href=\"http://h/feeds/shaanxi.html\">陕西</a>"));
+        assert!(page.contains(
+            "<a href=\"http://h/feeds/shaanxi.html\" title=\"标题：延安（转载来源 other）\">陕西</a>"
+        ));
+        assert!(
+            page.contains("<a href=\"http://h/feeds/shanxi.html\" title=\"来源地区\">山西</a>")
+        );
         assert!(page.contains("也见于：<a href=\"https://other.example.cn/1\">另一家</a>"));
         assert!(page.contains("rel=\"next\" href=\"http://h/feeds/shanxi.html?before=1_1\""));
         for extension in ["xml", "atom", "json"] {

@@ -297,6 +297,7 @@ mod tests {
     use super::*;
     use crate::publish::query::ScriptConversion;
     use crate::regions;
+    use crate::store::StoredRegion;
 
     fn item(uid: &str, title: &str, summary: &str, published: i64, regions: &[&str]) -> StoredItem {
         StoredItem {
@@ -314,7 +315,10 @@ mod tests {
             published,
             first_seen: published + 60,
             updated: None,
-            regions: regions.iter().map(|s| s.to_string()).collect(),
+            regions: regions
+                .iter()
+                .map(|s| StoredRegion::from_source(s))
+                .collect(),
             row_id: 1,
             also_reported_by: Vec::new(),
         }
@@ -384,7 +388,9 @@ mod tests {
                     .iter()
                     .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
                     .collect();
-                let expected = regions::by_slug(&item.regions[0]).unwrap().name_simplified;
+                let expected = regions::by_slug(&item.regions[0].slug)
+                    .unwrap()
+                    .name_simplified;
                 assert!(
                     category_text.iter().any(|c| c == expected),
                     "{format:?}: {category_text:?}"

@@ -39,12 +39,50 @@ pub struct StoredItem {
     pub first_seen: i64,
     /// Last upstream edit seen, unix seconds.
     pub updated: Option<i64>,
-    /// Region slugs (of this item and of the other sources' copies of its story).
-    pub regions: Vec<String>,
+    /// The item's regions (and those the other sources' copies of its story lent it), strongest origin
+    /// first.
+    pub regions: Vec<StoredRegion>,
     /// Database row id: the tie-breaker of the paging cursor.
     pub row_id: i64,
     /// Other sources that carried the same story, first seen first.
     pub also_reported_by: Vec<AlsoReported>,
+}
+
+/// One region of a stored item, and why it has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRegion {
+    /// Region slug.
+    pub slug: String,
+    /// What put the item in the region (`source`, `dateline`, `title`, `body`).
+    #[serde(serialize_with = "origin_as_str")]
+    pub origin: Origin,
+    /// The place name that matched, if any.
+    pub evidence: Option<String>,
+    /// The source whose copy of the story gave the region, when another copy's text did.
+    pub lent_by: Option<String>,
+}
+
+fn origin_as_str<S: serde::Serializer>(origin: &Origin, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(origin.as_str())
+}
+
+impl StoredRegion {
+    /// A region the item has from its source's configuration.
+    pub fn from_source(slug: &str) -> StoredRegion {
+        StoredRegion {
+            slug: slug.to_string(),
+            origin: Origin::Source,
+            evidence: None,
+            lent_by: None,
+        }
+    }
+}
+
+impl StoredItem {
+    /// The slugs of the item's regions.
+    pub fn region_slugs(&self) -> impl Iterator<Item = &str> + '_ {
+        self.regions.iter().map(|region| region.slug.as_str())
+    }
 }
 
 /// Another source's copy of a story.
@@ -160,7 +198,10 @@ impl Store {
             let sql = format!(
                 "SELECT i.uid, i.source_id, s.url, s.title, i.guid, i.link, i.title, i.summary,
                         i.content, i.author, i.published, i.first_seen, i.updated,
-                        (SELECT group_concat(r.region) FROM item_regions r WHERE r.item_id = i.id),
+                        (SELECT group_concat(r.region || char(31) || r.origin || char(31)
+                                || coalesce(r.evidence, '') || char(31) || coalesce(r.lent_by, ''),
+                                char(30))
+                         FROM item_regions r WHERE r.item_id = i.id),
                         i.id, s.site_link
                  FROM items i LEFT JOIN sources s ON s.id = i.source_id
                  {filter}
@@ -282,13 +323,33 @@ fn stored_item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem>
         published: row.get(10)?,
         first_seen: row.get(11)?,
         updated: row.get(12)?,
-        regions: regions
-            .map(|r| r.split(',').map(str::to_string).collect())
-            .unwrap_or_default(),
+        regions: regions.as_deref().map(stored_regions).unwrap_or_default(),
         row_id: row.get(14)?,
         source_site: row.get(15)?,
         also_reported_by: Vec::new(),
     })
+}
+
+/// The regions in `joined`: rows split by U+001E, fields (slug, origin, evidence, lent_by; empty for
+/// none) by U+001F, as the item query's `group_concat` writes them; strongest origin first.
+fn stored_regions(joined: &str) -> Vec<StoredRegion> {
+    let non_empty = |field: &str| (!field.is_empty()).then(|| field.to_string());
+    let mut regions: Vec<StoredRegion> = joined
+        .split('\u{1e}')
+        .filter_map(|row| {
+            let mut fields = row.split('\u{1f}');
+            let slug = fields.next()?.to_string();
+            let origin = fields.next()?.parse().ok()?;
+            Some(StoredRegion {
+                slug,
+                origin,
+                evidence: fields.next().and_then(non_empty),
+                lent_by: fields.next().and_then(non_empty),
+            })
+        })
+        .collect();
+    regions.sort_by(|a, b| (a.origin, &a.slug).cmp(&(b.origin, &b.slug)));
+    regions
 }
 
 /// The `WHERE` clause of a feed query, with its values in order.
