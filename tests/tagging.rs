@@ -222,22 +222,45 @@ fn tagging_on_the_written_and_real_sets() {
         "{}",
         written.line("written")
     );
+    let dev = part("real/dev");
+    assert!(
+        at_least(dev.precision(), DEV_PRECISION)
+            && at_least(dev.recall(), DEV_RECALL)
+            && at_least(dev.exact_rate(), DEV_EXACT),
+        "{}",
+        dev.line("real/dev")
+    );
     // The frozen split, asserted at what the tagger measured when this landed (see the closing note).
     let test = part("real/test");
     assert!(
-        test.precision() >= FROZEN_PRECISION,
+        at_least(test.precision(), FROZEN_PRECISION),
         "{}",
         test.line("real/test")
     );
-    assert!(test.recall() >= FROZEN_RECALL, "{}", test.line("real/test"));
     assert!(
-        test.exact_rate() >= FROZEN_EXACT,
+        at_least(test.recall(), FROZEN_RECALL),
+        "{}",
+        test.line("real/test")
+    );
+    assert!(
+        at_least(test.exact_rate(), FROZEN_EXACT),
         "{}",
         test.line("real/test")
     );
 }
 
-/// Measured on the frozen test split (real/test).
-const FROZEN_PRECISION: f64 = 0.0;
-const FROZEN_RECALL: f64 = 0.0;
-const FROZEN_EXACT: f64 = 0.0;
+/// True when `value`, to the three decimals the figures are printed with, is at least `floor`.
+fn at_least(value: f64, floor: f64) -> bool {
+    (value * 1000.0).round() >= (floor * 1000.0).round()
+}
+
+/// Measured on the frozen test split (real/test) when issue 15 landed: P 0.808, R 0.808, exact 0.822
+/// (the tagger before it: P 0.767, R 0.465, exact 0.600).
+const FROZEN_PRECISION: f64 = 0.808;
+const FROZEN_RECALL: f64 = 0.808;
+const FROZEN_EXACT: f64 = 0.822;
+
+/// Measured on the real dev split (tuned on) at the same time: P 0.905, R 0.931, exact 0.902.
+const DEV_PRECISION: f64 = 0.905;
+const DEV_RECALL: f64 = 0.931;
+const DEV_EXACT: f64 = 0.902;

@@ -104,6 +104,8 @@ pub struct Gazetteer {
     /// One-character abbreviations of provinces and cities (京, 沪, 杭, 温), for line names such as 杭温高铁;
     /// never matched alone.
     abbreviations: Vec<(char, &'static str)>,
+    /// The provinces' own abbreviations among them (京, 沪, 黔; not 杭 or 温): what compounds (渝黔) are made of.
+    province_abbreviations: Vec<(char, &'static str)>,
     /// Chinese place names that are also the Chinese names of foreign places (德州 = Texas, 泗水 =
     /// Surabaya): in an item that names a foreign place, they are taken as foreign.
     foreign_homonyms: std::collections::HashSet<&'static str>,
@@ -209,8 +211,17 @@ impl Gazetteer {
     /// The gazetteer of `places`, with its three automatons built.
     fn from_places(
         places: Vec<Place>,
-        abbreviations: Vec<(char, &'static str)>,
+        abbreviations: Vec<Abbreviation>,
     ) -> Result<Gazetteer, aho_corasick::BuildError> {
+        let province_abbreviations = abbreviations
+            .iter()
+            .filter(|a| a.of_a_province)
+            .map(|a| (a.character, a.region))
+            .collect();
+        let abbreviations = abbreviations
+            .iter()
+            .map(|a| (a.character, a.region))
+            .collect();
         let in_text: Vec<usize> = (0..places.len())
             .filter(|&i| places[i].form != Form::Dateline)
             .collect();
@@ -240,6 +251,7 @@ impl Gazetteer {
         Ok(Gazetteer {
             places,
             abbreviations,
+            province_abbreviations,
             foreign_homonyms,
             common_words,
             text,
@@ -262,6 +274,14 @@ impl Gazetteer {
     /// The region a one-character abbreviation stands for in a line name (杭 → zhejiang), if any.
     pub fn abbreviation(&self, c: char) -> Option<&'static str> {
         self.abbreviations
+            .iter()
+            .find(|(abbreviation, _)| *abbreviation == c)
+            .map(|(_, region)| *region)
+    }
+
+    /// The province a province's abbreviation stands for (黔 → guizhou), if `c` is one.
+    pub fn province_abbreviation(&self, c: char) -> Option<&'static str> {
+        self.province_abbreviations
             .iter()
             .find(|(abbreviation, _)| *abbreviation == c)
             .map(|(_, region)| *region)
@@ -323,8 +343,7 @@ impl Gazetteer {
 /// Every bundled file merged into one list of names (the first entry of a name wins, except that a
 /// county short form trusted in free text replaces a dateline-only one and a landmark replaces a blocker
 /// phrase), and the one-character abbreviations.
-#[allow(clippy::type_complexity)]
-fn builtin_places() -> Result<(Vec<Place>, Vec<(char, &'static str)>), GazetteerError> {
+fn builtin_places() -> Result<(Vec<Place>, Vec<Abbreviation>), GazetteerError> {
     let mut merged = Merged::default();
     for place in read_lines(PLACES_TSV, "places.tsv", place_from_line)? {
         merged.add(place);
@@ -345,7 +364,7 @@ fn builtin_places() -> Result<(Vec<Place>, Vec<(char, &'static str)>), Gazetteer
     for entry in read_lines(SHORT_FORMS_TSV, "short_forms.tsv", short_form_from_line)? {
         match entry {
             ShortForm::Place(place) => merged.add(place),
-            ShortForm::Abbreviation(c, region) => abbreviations.push((c, region)),
+            ShortForm::Abbreviation(abbreviation) => abbreviations.push(abbreviation),
             ShortForm::Skip => {}
         }
     }
@@ -499,10 +518,22 @@ fn foreign_from_line(line: &'static str) -> Result<Option<Place>, String> {
     )))
 }
 
+/// A one-character abbreviation (京, 杭) and the region it stands for.
+struct Abbreviation {
+    character: char,
+    region: &'static str,
+    /// A province's own abbreviation (京, 黔), not a city's (杭): compounds (渝黔) are made of these.
+    of_a_province: bool,
+}
+
+/// The classical abbreviations that stand for their province in compounds (滇黔, 陇海, 川陕 as 蜀秦); the
+/// others (吴, 楚, 齐, 燕, 赵, 越, 申, 巴) are common surnames or words.
+const CLASSICAL_IN_COMPOUNDS: [char; 5] = ['滇', '黔', '陇', '蜀', '秦'];
+
 /// One line of short_forms.tsv.
 enum ShortForm {
     Place(Place),
-    Abbreviation(char, &'static str),
+    Abbreviation(Abbreviation),
     Skip,
 }
 
@@ -523,7 +554,12 @@ fn short_form_from_line(line: &'static str) -> Result<ShortForm, String> {
     let mut chars = name.chars();
     Ok(match (kind, chars.next(), chars.next()) {
         ("province-abbrev" | "alt-abbrev" | "city-abbrev", Some(c), None) => match regions[..] {
-            [region, ..] => ShortForm::Abbreviation(c, region),
+            [region, ..] => ShortForm::Abbreviation(Abbreviation {
+                character: c,
+                region,
+                of_a_province: kind == "province-abbrev"
+                    || (kind == "alt-abbrev" && CLASSICAL_IN_COMPOUNDS.contains(&c)),
+            }),
             [] => ShortForm::Skip,
         },
         ("compound", _, Some(_)) => {

@@ -23,7 +23,8 @@ mod text;
 
 use crate::classify::gazetteer::{Form, Gazetteer, Level, Mention};
 use evidence::{
-    Reach, is_round_up, left_out_because, line_ends, line_regions, place_mentions, reach_of,
+    Reach, compound_regions, is_round_up, left_out_because, line_ends, line_regions,
+    place_mentions, reach_of,
 };
 use text::ItemText;
 pub use text::{BODY_CHARS, find_dateline};
@@ -180,6 +181,7 @@ pub fn explain(gazetteer: &Gazetteer, input: TagInput<'_>) -> Explanation {
         ("body", &text.rest),
     ] {
         let found = gazetteer.mentions(folded);
+        names.extend(abbreviation_names(gazetteer, part, folded, &found));
         for (index, mention) in found.iter().enumerate() {
             names.push(FoundName {
                 part,
@@ -195,6 +197,35 @@ pub fn explain(gazetteer: &Gazetteer, input: TagInput<'_>) -> Explanation {
         }
     }
     Explanation { tags, names }
+}
+
+/// The names made of abbreviations in one part: lines (杭温高铁) and compounds the gazetteer does not list
+/// (渝黔两地).
+fn abbreviation_names(
+    gazetteer: &Gazetteer,
+    part: &'static str,
+    folded: &str,
+    found: &[Mention<'_>],
+) -> Vec<FoundName> {
+    let lines = line_regions(gazetteer, folded)
+        .into_iter()
+        .map(|found| (found, "a line's name"));
+    let compounds = compound_regions(gazetteer, folded, found)
+        .into_iter()
+        .map(|found| (found, "a compound of abbreviations"));
+    let mut names: Vec<FoundName> = Vec::new();
+    for ((region, name), note) in lines.chain(compounds) {
+        match names.iter_mut().find(|n| n.name == name) {
+            Some(entry) => entry.regions.push(region.to_string()),
+            None => names.push(FoundName {
+                part,
+                name,
+                regions: vec![region.to_string()],
+                note,
+            }),
+        }
+    }
+    names
 }
 
 /// One region the text points at, and how firmly.
@@ -256,6 +287,7 @@ fn text_regions(
     }
     found.extend(title_found);
     found.extend(line_found(gazetteer, text, national, &found));
+    found.extend(compound_found(gazetteer, text, &parts, national, &found));
     // The rest of the body speaks only when everything before it is silent, and never in a story that
     // calls itself national.
     if national && reach == Reach::Unsaid && !found.iter().any(|f| f.strong) {
@@ -270,6 +302,9 @@ struct Parts<'g> {
     title: Vec<Mention<'g>>,
     lead: Vec<Mention<'g>>,
     rest: Vec<Mention<'g>>,
+    /// Every name the gazetteer found in the title and in the lead, left out or not.
+    title_names: Vec<Mention<'g>>,
+    lead_names: Vec<Mention<'g>>,
 }
 
 impl<'g> Parts<'g> {
@@ -287,7 +322,14 @@ impl<'g> Parts<'g> {
             }
             found
         });
-        Parts { title, lead, rest }
+        let [title_names, lead_names, _] = names;
+        Parts {
+            title,
+            lead,
+            rest,
+            title_names,
+            lead_names,
+        }
     }
 }
 
@@ -386,6 +428,30 @@ fn line_found(
             ..Found::strong(region, Origin::Title, Some(name.clone()))
         })
         .collect()
+}
+
+/// Regions of compounds of province abbreviations the gazetteer does not list (渝黔两地, 晋冀鲁豫边区),
+/// in the title, and in a national source's lead: there only supporting when the title names a place
+/// (`都香高速昭通段` … `连接滇川黔三省`: the compound is the line's reach, not the news).
+fn compound_found(
+    gazetteer: &Gazetteer,
+    text: &ItemText<'_>,
+    parts: &Parts<'_>,
+    national: bool,
+    found: &[Found],
+) -> Vec<Found> {
+    let title_names_a_place = found.iter().any(|f| f.strong && f.origin == Origin::Title);
+    let in_title = compound_regions(gazetteer, &text.title, &parts.title_names)
+        .into_iter()
+        .map(|(region, name)| Found::strong(region, Origin::Title, Some(name)));
+    let in_lead = compound_regions(gazetteer, &text.lead, &parts.lead_names)
+        .into_iter()
+        .filter(|_| national)
+        .map(|(region, name)| Found {
+            strong: !title_names_a_place,
+            ..Found::strong(region, Origin::Body, Some(name))
+        });
+    in_title.chain(in_lead).collect()
 }
 
 /// Regions of `mentions` in one part of the text, unless that part is a round-up. A name many

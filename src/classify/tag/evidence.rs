@@ -46,6 +46,8 @@ pub fn left_out_because(
         Some("no region (blocker)")
     } else if after_foreign {
         Some("after a foreign place")
+    } else if place.level == Level::Grouping && starts_with_line_word(after) {
+        Some("part of a line's name")
     } else if is_street(after) {
         Some("a street")
     } else if is_ship(after) {
@@ -158,13 +160,117 @@ fn inside_common_word(
     straddles_before || straddles_after
 }
 
+/// Words that end a line's name (杭温高铁, 京沪高速, 川藏铁路).
+const LINE_WORDS: [&str; 13] = [
+    "高速铁路",
+    "高铁",
+    "城际铁路",
+    "城际",
+    "铁路",
+    "客专",
+    "高速公路",
+    "高速",
+    "动车",
+    "特高压",
+    "输电工程",
+    "直流",
+    "公路",
+];
+
+/// True when `after` begins with a word that ends a line's name.
+fn starts_with_line_word(after: &str) -> bool {
+    LINE_WORDS.iter().any(|word| after.starts_with(word))
+}
+
+/// Words after a compound of abbreviations that make it a grouping of provinces: `渝黔两地`, `甘青交界`,
+/// `川黔合作`.
+const GROUPING_WORDS: [&str; 24] = [
+    "两地",
+    "两省",
+    "两市",
+    "三地",
+    "三省",
+    "四省",
+    "交界",
+    "边界",
+    "接壤",
+    "毗邻",
+    "合作",
+    "协作",
+    "一体化",
+    "协同",
+    "联合",
+    "共建",
+    "携手",
+    "地区",
+    "区域",
+    "之间",
+    "联动",
+    "边区",
+    "结合部",
+    "省际",
+];
+
+/// Regions of compounds of province abbreviations the gazetteer does not list (渝黔两地, 甘青交界,
+/// 晋冀鲁豫边区): a run of two abbreviations of different provinces followed by a grouping word, or of
+/// three or more, that no name in `found` covers and that is neither a common word nor a line's name.
+pub fn compound_regions(
+    gazetteer: &Gazetteer,
+    folded: &str,
+    found: &[Mention<'_>],
+) -> Vec<(&'static str, String)> {
+    let mut regions: Vec<(&'static str, String)> = Vec::new();
+    let mut run: Vec<(usize, char, &'static str)> = Vec::new();
+    let mut flush = |run: &mut Vec<(usize, char, &'static str)>, end: usize| {
+        if let Some(&(start, ..)) = run.first()
+            && is_grouping_compound(gazetteer, run, &folded[end..])
+            && !found.iter().any(|m| m.start < end && start < m.end)
+        {
+            let name: String = run.iter().map(|&(_, c, _)| c).collect();
+            for &(_, _, region) in run.iter() {
+                if !regions.iter().any(|(r, _)| *r == region) {
+                    regions.push((region, name.clone()));
+                }
+            }
+        }
+        run.clear();
+    };
+    for (at, c) in folded.char_indices() {
+        match gazetteer.province_abbreviation(c) {
+            Some(region) => run.push((at, c, region)),
+            None => flush(&mut run, at),
+        }
+    }
+    flush(&mut run, folded.len());
+    regions
+}
+
+/// True when `run` (abbreviations, with `after` the text after them) names a grouping of provinces.
+fn is_grouping_compound(
+    gazetteer: &Gazetteer,
+    run: &[(usize, char, &'static str)],
+    after: &str,
+) -> bool {
+    let mut provinces: Vec<&str> = run.iter().map(|&(_, _, region)| region).collect();
+    provinces.sort_unstable();
+    provinces.dedup();
+    let common = run
+        .windows(2)
+        .any(|pair| gazetteer.is_common_word(pair[0].1, pair[1].1));
+    provinces.len() == run.len()
+        && (2..=5).contains(&run.len())
+        && !common
+        && !starts_with_line_word(after)
+        && (run.len() >= 3 || GROUPING_WORDS.iter().any(|word| after.starts_with(word)))
+}
+
 /// The provinces a line or corridor name stands for: `杭温高铁` → zhejiang, `成达万高铁` → sichuan and
 /// chongqing, `京唐城际` → beijing and hebei. Each character before the line word must be a province's or
 /// city's one-character abbreviation, and there must be two or more.
 pub fn line_regions(gazetteer: &Gazetteer, folded: &str) -> Vec<(&'static str, String)> {
     static LINE: OnceLock<Regex> = OnceLock::new();
     let line = LINE.get_or_init(|| {
-        Regex::new(r"(\p{Han}{2,5}?)(?:高速铁路|高铁|城际铁路|城际|铁路|客专|高速公路|高速|动车|特高压|输电工程|直流)")
+        Regex::new(&format!(r"(\p{{Han}}{{2,5}}?)(?:{})", LINE_WORDS.join("|")))
             .expect("valid line pattern")
     });
     let mut found = Vec::new();
@@ -293,5 +399,32 @@ mod tests {
         assert_eq!(regions("杭温高铁开通"), ["zhejiang"]);
         assert_eq!(regions("京唐城际铁路"), ["hebei", "beijing"]);
         assert!(regions("高铁开通").is_empty());
+    }
+
+    #[test]
+    fn compounds_of_province_abbreviations_name_each_province() {
+        let regions = |text: &str| -> Vec<&str> {
+            let gazetteer = Gazetteer::builtin();
+            let mut regions: Vec<&str> =
+                compound_regions(gazetteer, text, &gazetteer.mentions(text))
+                    .into_iter()
+                    .map(|(r, _)| r)
+                    .collect();
+            regions.sort_unstable();
+            regions
+        };
+        assert_eq!(regions("渝黔两地签署协议"), ["chongqing", "guizhou"]);
+        assert_eq!(regions("滇川黔三省"), ["guizhou", "sichuan", "yunnan"]);
+        assert_eq!(
+            regions("蒙晋冀长城金三角"),
+            ["hebei", "neimenggu", "shanxi"]
+        );
+        // A listed compound is the gazetteer's name, not this rule's.
+        assert!(regions("晋冀鲁豫边区").is_empty());
+        // Two abbreviations need a grouping word; lines are left to line_regions; names win.
+        assert!(regions("平步青云").is_empty());
+        assert!(regions("澳新两国").is_empty());
+        assert!(regions("新藏公路").is_empty());
+        assert!(regions("辽宁合作").is_empty());
     }
 }
