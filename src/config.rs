@@ -6,6 +6,7 @@
 
 mod cron;
 mod edit;
+mod listing;
 mod problems;
 mod raw;
 mod validate;
@@ -18,6 +19,10 @@ use url::Url;
 
 pub use cron::CronSchedule;
 pub use edit::{EditError, NewSource, append_sources};
+pub use listing::{
+    ArticleRule, DEFAULT_MAX_ARTICLES_PER_POLL, FieldRule, HtmlList, JsonList, JsonPath,
+    SourceKind, check_selector,
+};
 pub use problems::{ConfigError, Problem};
 pub use validate::parse;
 
@@ -150,6 +155,8 @@ pub struct PollConfig {
     pub host_concurrency: usize,
     /// Least time between the starts of two requests to one host.
     pub host_spacing: Duration,
+    /// Most article pages a `[source.article]` source fetches in one poll, unless it says otherwise.
+    pub max_articles_per_poll: usize,
 }
 
 /// One `[[source]]`.
@@ -173,6 +180,10 @@ pub struct SourceConfig {
     pub timezone: chrono_tz::Tz,
     /// Tag items with regions found in their text (dateline, title, body); default true.
     pub text_tagging: bool,
+    /// A feed, or a list page read by `[source.html]` / `[source.json]`.
+    pub kind: SourceKind,
+    /// `[source.article]`: each new item's page is fetched once for its text.
+    pub article: Option<ArticleRule>,
 }
 
 /// Reads and validates the config file at `path`.
@@ -408,6 +419,40 @@ region = "national"
         );
         assert_eq!(load_text("").unwrap().log_level, "info");
         check_rejected("[log]\nlevel = \"loud=[\"\n", 2, &["[log] level", "loud=["]);
+    }
+
+    #[test]
+    fn list_page_sources_read_their_rules_and_bad_selectors_are_placed() {
+        let text = "[poll]\nmax_articles_per_poll = 5\n\n[[source]]\nid = \"sx\"\nurl = \"http://x/\"\nregion = \"shanxi\"\n[source.html]\nitem = \"div.list li\"\ndate = \"span.time\"\n[source.article]\ncontent = \"div.left_zw\"\n\n[[source]]\nid = \"js\"\nurl = \"http://y/\"\nregion = \"jiangsu\"\n[source.json]\nitems = \"data.list\"\n";
+        let config = load_text(text).unwrap();
+        let sx = config.source("sx").unwrap();
+        let SourceKind::Html(html) = &sx.kind else {
+            panic!("{:?}", sx.kind)
+        };
+        assert_eq!(html.item, "div.list li");
+        assert_eq!(html.link.to_string(), "a@href");
+        assert_eq!(html.date.as_ref().unwrap().to_string(), "span.time");
+        assert_eq!(sx.article.as_ref().unwrap().max_per_poll, 5);
+        let SourceKind::Json(json) = &config.source("js").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(json.items.to_string(), "data.list");
+        assert_eq!(json.link.to_string(), "url");
+        check_rejected(
+            "[[source]]\nid = \"a\"\nurl = \"http://x/\"\nregion = \"anhui\"\n[source.html]\nitem = \"div[\"\n",
+            6,
+            &["source \"a\"", "html.item", "invalid CSS selector"],
+        );
+        check_rejected(
+            "[[source]]\nid = \"a\"\nurl = \"http://x/\"\nregion = \"anhui\"\n[source.json]\nitems = \"data..list\"\n",
+            6,
+            &["source \"a\"", "json.items"],
+        );
+        check_rejected(
+            "[[source]]\nid = \"a\"\nurl = \"http://x/\"\nregion = \"anhui\"\n[source.html]\nitem = \"li\"\n[source.json]\nitems = \"x\"\n",
+            6,
+            &["both [source.html] and [source.json]"],
+        );
     }
 
     #[test]

@@ -162,6 +162,8 @@ mod tests {
             encoding: None,
             timezone: chrono_tz::Asia::Shanghai,
             text_tagging: true,
+            kind: Default::default(),
+            article: None,
         }
     }
 

@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::feed::parse::{DateSource, ParsedItem};
+use crate::feed::parse::ParsedItem;
 
 /// Query parameters that only track who shared a link; they never change which article it is.
 fn is_tracking_parameter(name: &str) -> bool {
@@ -70,7 +70,7 @@ pub fn item_keys(item: &ParsedItem, guid_is_trustworthy: bool) -> Vec<String> {
     }
     // Title alone is too weak (重复的"图片新闻"); with the feed's own date it identifies a guid-less,
     // link-churning entry. A first-seen date would change every poll, so it never forms a key.
-    if item.date_source == DateSource::Feed {
+    if item.date_source.is_upstream() {
         let title = normalised_title(&item.title);
         if !title.is_empty() {
             keys.push(format!(
@@ -137,7 +137,10 @@ pub fn content_hash(item: &ParsedItem) -> String {
         hasher.update(part.unwrap_or("").as_bytes());
         hasher.update([0x1f]);
     }
-    hasher.update(item.published.timestamp().to_le_bytes());
+    // A date we estimated (first seen, clamped, 3小时前) moves from fetch to fetch: no edit of the item.
+    if item.date_source.is_upstream() {
+        hasher.update(item.published.timestamp().to_le_bytes());
+    }
     hex::encode(&hasher.finalize()[..16])
 }
 
@@ -198,6 +201,7 @@ pub fn trustworthy_guids(items: &[ParsedItem]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::feed::parse::DateSource;
 
     /// Inputs found by `cargo fuzz run canonical_link` (fuzz/), kept as regressions.
     #[test]

@@ -65,6 +65,7 @@ pub(super) struct RawPoll {
     pub(super) startup_spread_secs: Option<u64>,
     pub(super) host_concurrency: Option<Spanned<usize>>,
     pub(super) host_spacing_ms: Option<u64>,
+    pub(super) max_articles_per_poll: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +82,40 @@ pub(super) struct RawSource {
     pub(super) timezone: Option<Spanned<String>>,
     #[serde(default = "default_true")]
     pub(super) text_tagging: bool,
+    pub(super) html: Option<RawHtmlList>,
+    pub(super) json: Option<RawJsonList>,
+    pub(super) article: Option<RawArticle>,
+}
+
+/// `[source.html]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHtmlList {
+    pub(super) item: Spanned<String>,
+    pub(super) title: Option<Spanned<String>>,
+    pub(super) link: Option<Spanned<String>>,
+    pub(super) date: Option<Spanned<String>>,
+    pub(super) summary: Option<Spanned<String>>,
+}
+
+/// `[source.json]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawJsonList {
+    pub(super) items: Spanned<String>,
+    pub(super) title: Option<Spanned<String>>,
+    pub(super) link: Option<Spanned<String>>,
+    pub(super) date: Option<Spanned<String>>,
+    pub(super) summary: Option<Spanned<String>>,
+}
+
+/// `[source.article]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawArticle {
+    pub(super) content: Spanned<String>,
+    pub(super) date: Option<Spanned<String>>,
+    pub(super) max_articles_per_poll: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]

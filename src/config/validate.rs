@@ -10,6 +10,7 @@ use std::time::Duration;
 use toml::Spanned;
 use url::Url;
 
+use super::listing;
 use super::problems::Locator;
 use super::raw::{RawConfig, RawLog, RawPoll, RawRegion, RawRetention, RawServer, RawSource};
 use super::{
@@ -47,7 +48,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let sources = source_sections(
         &raw.sources,
         &base_dir,
-        &poll.schedule,
+        &poll,
         &mut schedules,
         &mut problems,
     );
@@ -292,6 +293,11 @@ fn poll_section(
         startup_spread: Duration::from_secs(raw.startup_spread_secs.unwrap_or(5)),
         host_concurrency: problems.positive(&raw.host_concurrency, 2, "[poll] host_concurrency"),
         host_spacing: Duration::from_millis(raw.host_spacing_ms.unwrap_or(1000)),
+        max_articles_per_poll: problems.positive(
+            &raw.max_articles_per_poll,
+            listing::DEFAULT_MAX_ARTICLES_PER_POLL,
+            "[poll] max_articles_per_poll",
+        ),
     }
 }
 
@@ -299,7 +305,7 @@ fn poll_section(
 fn source_sections(
     raw_sources: &[RawSource],
     base_dir: &Path,
-    default_schedule: &CronSchedule,
+    poll: &PollConfig,
     schedules: &mut Schedules,
     problems: &mut Problems<'_>,
 ) -> Vec<SourceConfig> {
@@ -324,7 +330,8 @@ fn source_sections(
         let context = SourceContext {
             id: &id,
             base_dir,
-            default_schedule,
+            default_schedule: &poll.schedule,
+            max_articles_per_poll: poll.max_articles_per_poll,
         };
         if let Some(source) = source_section(raw, &context, schedules, problems) {
             sources.push(source);
@@ -338,6 +345,7 @@ struct SourceContext<'a> {
     id: &'a str,
     base_dir: &'a Path,
     default_schedule: &'a CronSchedule,
+    max_articles_per_poll: usize,
 }
 
 /// One `[[source]]` with a valid, unique id; `None` when any of its keys has a problem.
@@ -377,6 +385,14 @@ fn source_section(
     };
     let encoding = source_encoding(raw, id, problems);
     let timezone = source_timezone(raw, id, problems);
+    let mut report = |span, message| problems.report(Some(span), message);
+    let kind = listing::source_kind(raw, id, &mut report);
+    let article = match &raw.article {
+        None => Some(None),
+        Some(article) => {
+            listing::article_rule(article, id, context.max_articles_per_poll, &mut report).map(Some)
+        }
+    };
     Some(SourceConfig {
         id: id.to_string(),
         url: url?,
@@ -387,6 +403,8 @@ fn source_section(
         encoding: encoding?,
         timezone: timezone?,
         text_tagging: raw.text_tagging,
+        kind: kind?,
+        article: article?,
     })
 }
 

@@ -46,7 +46,67 @@ pub fn decode(
         .and_then(charset_from_content_type)
         .map(superset);
     let from_xml = xml_declared_encoding(bytes).map(superset);
+    let (encoding, text, had_errors) = decode_by_hints(bytes, from_http, from_xml);
+    finish_text(encoding, text, had_errors)
+}
 
+/// Decodes an HTML page: a per-source override; a byte-order mark; else the first of HTTP `charset`,
+/// `<meta charset>` / `<meta http-equiv="Content-Type">`, UTF-8 and GB18030 under which the bytes decode
+/// cleanly (HTTP's single-byte server default loses to the page's own word, as for feeds). GB2312 and
+/// GBK pages decode as GB18030.
+pub fn decode_html(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    forced: Option<&'static Encoding>,
+) -> Decoded {
+    if let Some(encoding) = forced.or_else(|| Encoding::for_bom(bytes).map(|(e, _)| e)) {
+        let body = match Encoding::for_bom(bytes) {
+            Some((bom_encoding, bom_length)) if bom_encoding == encoding => &bytes[bom_length..],
+            _ => bytes,
+        };
+        let (text, had_errors) = encoding.decode_without_bom_handling(body);
+        return Decoded {
+            text: text.into_owned(),
+            encoding,
+            had_errors,
+        };
+    }
+    let from_http = content_type
+        .and_then(charset_from_content_type)
+        .map(superset);
+    let from_meta = html_meta_charset(bytes).map(superset);
+    let (encoding, text, had_errors) = decode_by_hints(bytes, from_http, from_meta);
+    Decoded {
+        text,
+        encoding,
+        had_errors,
+    }
+}
+
+/// The charset a page's `<meta>` declares in its first 4 KiB (`<meta charset="gbk">`, `<meta
+/// http-equiv="Content-Type" content="text/html; charset=gb2312">`), when it names one we know.
+pub fn html_meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    head.match_indices("<meta").find_map(|(at, _)| {
+        let tag = &head[at..];
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        let value = &tag[tag.find("charset")? + "charset".len()..];
+        let value = value.trim_start().strip_prefix('=')?.trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let end = value
+            .find(|c: char| matches!(c, '"' | '\'' | ';' | '/') || c.is_whitespace())
+            .unwrap_or(value.len());
+        Encoding::for_label(&value.as_bytes()[..end])
+    })
+}
+
+/// The encoding and text of `bytes` from the HTTP charset and the document's own declaration: the first
+/// candidate under which the bytes decode cleanly, else the first candidate with replacements.
+fn decode_by_hints(
+    bytes: &[u8],
+    from_http: Option<&'static Encoding>,
+    from_xml: Option<&'static Encoding>,
+) -> (&'static Encoding, String, bool) {
     let mut candidates: Vec<&'static Encoding> = Vec::with_capacity(4);
     // When HTTP and the document disagree, HTTP loses if it names a single-byte charset (usually a server
     // default, not a statement about this document) or if the document says UTF-8 and the bytes are valid
@@ -69,10 +129,11 @@ pub fn decode(
 
     for encoding in &candidates {
         if let Some(text) = decode_cleanly(encoding, bytes) {
-            return finish_text(encoding, text, false);
+            return (encoding, text, false);
         }
     }
-    finish(candidates[0], bytes)
+    let (text, had_errors) = candidates[0].decode_without_bom_handling(bytes);
+    (candidates[0], text.into_owned(), had_errors)
 }
 
 /// GB2312 and GBK are subsets of GB18030; reading them as GB18030 loses nothing and decodes more.

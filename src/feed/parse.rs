@@ -62,13 +62,21 @@ pub struct ParsedFeed {
     pub items_left_out: usize,
     /// Entries that could not be read even on their own (see `salvage`), left out.
     pub items_unreadable: usize,
+    /// List-page items without a link, left out (feeds: always 0).
+    pub items_without_link: usize,
 }
 
 /// Where an item's published time came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateSource {
-    /// The feed's own date, as written.
+    /// The feed's (or list page's) own date, as written.
     Feed,
+    /// The date on the item's own page (`[source.article]`), the list giving none.
+    Article,
+    /// The day in the item's link (`/2026/1124/`), nothing else giving a date.
+    Link,
+    /// A time relative to the fetch (`3小时前`): an estimate that moves with every fetch.
+    Relative,
     /// The feed's date was in the future and was clamped to the fetch time.
     Clamped,
     /// The feed gave no usable date; the time we first saw the item stands in.
@@ -80,9 +88,23 @@ impl DateSource {
     pub fn as_str(self) -> &'static str {
         match self {
             DateSource::Feed => "feed",
+            DateSource::Article => "article",
+            DateSource::Link => "link",
+            DateSource::Relative => "relative",
             DateSource::Clamped => "clamped",
             DateSource::FirstSeen => "first-seen",
         }
+    }
+}
+
+impl DateSource {
+    /// True when the date is one upstream wrote for this item (not an estimate or our fetch time): it may
+    /// replace a stored date and identify an item with its title.
+    pub fn is_upstream(self) -> bool {
+        matches!(
+            self,
+            DateSource::Feed | DateSource::Article | DateSource::Link
+        )
     }
 }
 
@@ -126,6 +148,9 @@ pub enum ParseError {
         /// The parser's message.
         message: String,
     },
+    /// A list page on which the item rule found nothing: most often an upstream redesign.
+    #[error("no items: {0}")]
+    NoItems(String),
 }
 
 impl ParseError {
@@ -135,6 +160,7 @@ impl ParseError {
             ParseError::NotAFeed(_) => "not-a-feed",
             ParseError::Invalid(_) => "parse",
             ParseError::Encoding { .. } => "encoding",
+            ParseError::NoItems(_) => "no-items",
         }
     }
 }
@@ -184,6 +210,7 @@ pub fn parse_feed(
         items,
         items_left_out,
         items_unreadable,
+        items_without_link: 0,
     })
 }
 
@@ -301,7 +328,7 @@ fn cut_surplus_entries(text: &str, keep: usize) -> Option<(String, usize)> {
 
 /// Keeps the `max` newest of `items` (document order among equal times, and in the result); returns how
 /// many were left out.
-fn keep_newest(items: &mut Vec<ParsedItem>, max: usize) -> usize {
+pub(super) fn keep_newest(items: &mut Vec<ParsedItem>, max: usize) -> usize {
     if items.len() <= max {
         return 0;
     }
@@ -322,7 +349,7 @@ fn keep_newest(items: &mut Vec<ParsedItem>, max: usize) -> usize {
 }
 
 /// `text` cut to at most `max` characters, ending in `…` when cut.
-fn cut_chars(text: String, max: usize) -> String {
+pub(super) fn cut_chars(text: String, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((end, _)) => {
             let mut cut = text[..end].to_string();
@@ -447,18 +474,18 @@ fn entry_link(links: &[feed_rs::model::Link], base: Option<&Url>) -> Option<Stri
 
 /// A plain-text field as shown: references resolved (undefined ones dropped), markup removed, white
 /// space folded, cut to `max` characters.
-fn shown_text(text: &str, max: usize) -> String {
+pub(super) fn shown_text(text: &str, max: usize) -> String {
     cut_chars(plain_text(&entities::decode_text(text)), max)
 }
 
 /// An HTML field as stored: trimmed, undefined references dropped, cut to `max` bytes.
-fn html_field(html: &str, max: usize) -> String {
+pub(super) fn html_field(html: &str, max: usize) -> String {
     cut_bytes(entities::drop_undefined(html.trim()).into_owned(), max)
 }
 
 /// `href` as an absolute web link: only `http` and `https` links are links to us (a `javascript:` or
 /// `data:` "link" would reach readers as something to click), and over-long ones are dropped.
-fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
+pub(super) fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
     let href = href.trim();
     if href.is_empty() || href.len() > MAX_LINK_BYTES {
         return None;
@@ -473,7 +500,7 @@ fn absolute_link(href: &str, base: Option<&Url>) -> Option<String> {
         .filter(|link| link.len() <= MAX_LINK_BYTES)
 }
 
-fn fallback_title(text: Option<&str>) -> String {
+pub(super) fn fallback_title(text: Option<&str>) -> String {
     let cleaned = plain_text(text.unwrap_or(""));
     let short: String = cleaned.chars().take(40).collect();
     if short.is_empty() {

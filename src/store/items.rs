@@ -250,13 +250,13 @@ impl<'a> PollWriter<'a> {
         }
         let seq = self.change_seq()?;
         let item = &new_item.item;
-        // A date we invented (first-seen, clamped) never replaces a stored one.
+        // A date we invented or estimated (first-seen, clamped, relative) never replaces a stored one.
         self.connection
             .prepare_cached(
                 "UPDATE items SET guid = ?2, link = ?3, title = ?4, summary = ?5, content = ?6,
                     author = ?7,
-                    published = CASE WHEN ?9 = 'feed' THEN ?8 ELSE published END,
-                    date_source = CASE WHEN ?9 = 'feed' THEN ?9 ELSE date_source END,
+                    published = CASE WHEN ?13 THEN ?8 ELSE published END,
+                    date_source = CASE WHEN ?13 THEN ?9 ELSE date_source END,
                     updated = ?10, content_hash = ?11, change_seq = ?12
                  WHERE id = ?1",
             )?
@@ -273,6 +273,7 @@ impl<'a> PollWriter<'a> {
                 self.poll.now.timestamp(),
                 new_item.identity.content_hash,
                 seq,
+                item.date_source.is_upstream(),
             ])?;
         // An edited title or text may name other places: tags follow the new text (regions lent by
         // other sources' copies stay).
