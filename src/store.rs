@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-pub use items::{IngestSummary, NewItem, PollSuccess};
+pub use items::{IngestSummary, KnownItem, NewItem, PollSuccess};
 pub use queries::{
     AlsoReported, ItemQuery, RegionActivity, RegionCount, Selection, StoredItem, StoredRegion,
 };

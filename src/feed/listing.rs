@@ -16,10 +16,24 @@ use super::decode::{decode, decode_html};
 use super::parse::{
     DateSource, FUTURE_TOLERANCE, MAX_ITEMS_PER_FEED, MAX_SUMMARY_BYTES, MAX_TITLE_CHARS,
     ParseError, ParseOptions, ParsedFeed, ParsedItem, absolute_link, cut_chars, fallback_title,
-    html_field, keep_newest,
+    html_field, keep_newest, parse_feed,
 };
-use crate::config::{FieldRule, HtmlList, JsonList, JsonPath};
+use crate::config::{FieldRule, HtmlList, JsonList, JsonPath, SourceKind};
 use crate::text::escape;
+
+/// The items of a source's body, read as its kind says: a feed, an HTML list page or a JSON list.
+pub fn parse_body(
+    kind: &SourceKind,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    options: &ParseOptions,
+) -> Result<ParsedFeed, ParseError> {
+    match kind {
+        SourceKind::Feed => parse_feed(bytes, content_type, options),
+        SourceKind::Html(rules) => parse_html_list(bytes, content_type, rules, options),
+        SourceKind::Json(rules) => parse_json_list(bytes, content_type, rules, options),
+    }
+}
 
 /// The items of an HTML list page.
 pub fn parse_html_list(

@@ -106,6 +106,12 @@ impl DateSource {
             DateSource::Feed | DateSource::Article | DateSource::Link
         )
     }
+
+    /// True when the date was written for this item as a time (not a link's day): it replaces the date
+    /// stored for the item when the entry is edited.
+    pub fn replaces_a_stored_date(self) -> bool {
+        matches!(self, DateSource::Feed | DateSource::Article)
+    }
 }
 
 /// One entry of a feed, normalised.

@@ -22,8 +22,10 @@ use crate::classify::identity::{identify, trustworthy_guids};
 use crate::classify::syndication::story_print;
 use crate::classify::tag::{Origin, TagInput, tag_item};
 use crate::config::SourceConfig;
-use crate::feed::parse::{ParseError, ParseOptions, ParsedFeed, ParsedItem, parse_feed};
+use crate::feed::listing::parse_body;
+use crate::feed::parse::{ParseOptions, ParsedFeed, ParsedItem};
 use crate::metrics::{KindLabel, Metrics, PollLabels};
+use crate::poll::articles::{ArticleCounts, add_articles};
 use crate::poll::fetch::{Fetched, Fetcher, Validators};
 use crate::poll::report::{PollFailureInfo, PollOutcome, PollReport};
 use crate::poll::scheduler::{Poller, ResumeState};
@@ -304,11 +306,7 @@ impl Ingestor {
         } else {
             Validators::default()
         };
-        let fetcher = self
-            .fetcher
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let fetcher = self.fetcher();
         let fetch_started = std::time::Instant::now();
         let fetched = fetcher.fetch(&source.url, &validators).await;
         self.metrics
@@ -324,14 +322,44 @@ impl Ingestor {
         })
     }
 
-    /// Parses a body and classifies its entries (identity, regions, stories) on a blocking thread, at
-    /// most one per CPU at a time.
+    /// Parses a body and classifies its entries (identity, regions, stories) on blocking threads, at
+    /// most one per CPU at a time; with `[source.article]`, new entries' pages are read in between.
     async fn parse_and_classify(
         &self,
         source: &SourceConfig,
         answer: Answer,
         now: DateTime<Utc>,
     ) -> Result<(ParsedFeed, Vec<NewItem>), Failure> {
+        let mut parsed = self.parse(source, answer, now).await?;
+        let entries = std::mem::take(&mut parsed.items);
+        let (entries, list_hashes) = match &source.article {
+            Some(rule) => {
+                let with = add_articles(&self.fetcher(), &self.store, source, rule, entries, now)
+                    .await
+                    .map_err(Failure::store)?;
+                self.count_articles(source, with.counts);
+                (with.items, Some(with.list_hashes))
+            }
+            None => (entries, None),
+        };
+        let mut items = self.classify(source, entries).await?;
+        // A list-page source's entries are compared by what the list gave, not by the article read once.
+        if let Some(hashes) = list_hashes {
+            for (item, hash) in items.iter_mut().zip(hashes) {
+                item.identity.content_hash = hash;
+            }
+        }
+        self.warn_left_out(source, &parsed, items.len());
+        Ok((parsed, items))
+    }
+
+    /// Parses `answer` as the source's kind says (feed, HTML list, JSON list) on a blocking thread.
+    async fn parse(
+        &self,
+        source: &SourceConfig,
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) -> Result<ParsedFeed, Failure> {
         let Answer {
             bytes,
             content_type,
@@ -345,60 +373,106 @@ impl Ingestor {
             now,
         };
         self.parses.fetch_add(1, Ordering::Relaxed);
-        let source_id = source.id.clone();
-        let source_regions = source.regions.clone();
-        let text_tagging = source.text_tagging;
-        let _parse_slot = self
-            .parse_slots
-            .acquire()
-            .await
-            .map_err(|error| Failure::internal(format!("parse slots closed: {error}")))?;
-        let (parsed, items) = tokio::task::spawn_blocking(move || {
-            let mut parsed = parse_feed(&bytes, content_type.as_deref(), &options)?;
-            let entries = std::mem::take(&mut parsed.items);
-            let items = items_to_store(entries, &source_id, &source_regions, text_tagging);
-            Ok::<_, ParseError>((parsed, items))
-        })
-        .await
-        .map_err(|error| {
-            // A panic in a parsing dependency is still about this document: the source fails with a
-            // parse error and backs off; the daemon and the other sources carry on.
-            if error.is_panic() {
-                Failure::with_class(
-                    "parse",
-                    format!("the feed parser panicked on this document: {error}"),
-                )
-            } else {
-                Failure::internal(format!("parser task failed: {error}"))
-            }
-        })?
-        .map_err(|error| Failure {
+        let kind = source.kind.clone();
+        let parsed = self
+            .blocking(move || parse_body(&kind, &bytes, content_type.as_deref(), &options))
+            .await?;
+        parsed.map_err(|error| Failure {
             status: Some(status),
             info: PollFailureInfo {
                 class: error.class().to_string(),
                 message: error.to_string(),
                 retry_after: None,
             },
-        })?;
+        })
+    }
+
+    /// Identity, regions and story fingerprint of each entry, on a blocking thread.
+    async fn classify(
+        &self,
+        source: &SourceConfig,
+        entries: Vec<ParsedItem>,
+    ) -> Result<Vec<NewItem>, Failure> {
+        let source_id = source.id.clone();
+        let source_regions = source.regions.clone();
+        let text_tagging = source.text_tagging;
+        self.blocking(move || items_to_store(entries, &source_id, &source_regions, text_tagging))
+            .await
+    }
+
+    /// Runs `work` on a blocking thread once a parse slot (one per CPU) is free.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Failure> {
+        let _parse_slot = self
+            .parse_slots
+            .acquire()
+            .await
+            .map_err(|error| Failure::internal(format!("parse slots closed: {error}")))?;
+        tokio::task::spawn_blocking(work).await.map_err(|error| {
+            // A panic in a parsing dependency is still about this document: the source fails with a
+            // parse error and backs off; the daemon and the other sources carry on.
+            if error.is_panic() {
+                Failure::with_class(
+                    "parse",
+                    format!("the parser panicked on this document: {error}"),
+                )
+            } else {
+                Failure::internal(format!("parser task failed: {error}"))
+            }
+        })
+    }
+
+    fn warn_left_out(&self, source: &SourceConfig, parsed: &ParsedFeed, kept: usize) {
         if parsed.items_unreadable > 0 {
             self.metrics
                 .count_items("unreadable", parsed.items_unreadable);
             tracing::warn!(
                 source = %source.id,
-                kept = items.len(),
+                kept,
                 unreadable = parsed.items_unreadable,
                 "entries that could not be read even on their own were left out"
+            );
+        }
+        if parsed.items_without_link > 0 {
+            self.metrics
+                .count_items("without-link", parsed.items_without_link);
+            tracing::warn!(
+                source = %source.id,
+                kept,
+                without_link = parsed.items_without_link,
+                "list entries without a web link were left out"
             );
         }
         if parsed.items_left_out > 0 {
             tracing::warn!(
                 source = %source.id,
-                kept = items.len(),
+                kept,
                 left_out = parsed.items_left_out,
                 "feed carries more items than one poll takes; the newest were kept"
             );
         }
-        Ok((parsed, items))
+    }
+
+    fn count_articles(&self, source: &SourceConfig, counts: ArticleCounts) {
+        self.metrics.count_items("article-read", counts.read);
+        self.metrics.count_items("article-failed", counts.failed);
+        if counts.over_limit > 0 {
+            tracing::info!(
+                source = %source.id,
+                over_limit = counts.over_limit,
+                "more new items than max_articles_per_poll: the rest are stored as the list gave them"
+            );
+        }
+    }
+
+    /// The fetcher in use (a reload swaps it; a poll keeps the one it took).
+    fn fetcher(&self) -> Arc<Fetcher> {
+        self.fetcher
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     async fn record(&self, success: PollSuccess) -> Result<IngestSummary, Failure> {

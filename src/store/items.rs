@@ -80,7 +80,52 @@ pub struct IngestSummary {
     pub changed_data: bool,
 }
 
+/// What the store holds for an entry, by its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownItem {
+    /// Never seen.
+    New,
+    /// Stored: its content hash and full text.
+    Stored {
+        /// The hash stored items are compared by.
+        content_hash: String,
+        /// The full text kept for it (an article page's text, for a list-page source).
+        content: Option<String>,
+    },
+    /// Removed by retention: it is not stored again.
+    Removed,
+}
+
 impl Store {
+    /// For each entry's key hashes, what the store holds for it.
+    pub async fn known_items(
+        &self,
+        key_hashes: Vec<Vec<KeyHash>>,
+    ) -> Result<Vec<KnownItem>, StoreError> {
+        self.read(move |connection| {
+            let mut stored = connection
+                .prepare_cached("SELECT content_hash, content FROM items WHERE id = ?1")?;
+            key_hashes
+                .iter()
+                .map(|keys| {
+                    if let Some(item_id) = find_item(connection, keys)? {
+                        let (content_hash, content) = stored
+                            .query_row(params![item_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                        Ok(KnownItem::Stored {
+                            content_hash,
+                            content,
+                        })
+                    } else if any_tombstoned(connection, keys)? {
+                        Ok(KnownItem::Removed)
+                    } else {
+                        Ok(KnownItem::New)
+                    }
+                })
+                .collect()
+        })
+        .await
+    }
+
     /// Stores one successful poll in one transaction: new items inserted, edited ones updated in place,
     /// the source's state refreshed.
     pub async fn record_success(&self, poll: PollSuccess) -> Result<IngestSummary, StoreError> {
@@ -250,10 +295,13 @@ impl<'a> PollWriter<'a> {
         }
         let seq = self.change_seq()?;
         let item = &new_item.item;
-        // A date we invented or estimated (first-seen, clamped, relative) never replaces a stored one.
+        // A date we invented or estimated (first-seen, clamped, relative, a link's day) never replaces a
+        // stored one; an edit without full text keeps the text stored (a list page's entry whose article
+        // page was read once).
         self.connection
             .prepare_cached(
-                "UPDATE items SET guid = ?2, link = ?3, title = ?4, summary = ?5, content = ?6,
+                "UPDATE items SET guid = ?2, link = ?3, title = ?4, summary = ?5,
+                    content = COALESCE(?6, content),
                     author = ?7,
                     published = CASE WHEN ?13 THEN ?8 ELSE published END,
                     date_source = CASE WHEN ?13 THEN ?9 ELSE date_source END,
@@ -273,7 +321,7 @@ impl<'a> PollWriter<'a> {
                 self.poll.now.timestamp(),
                 new_item.identity.content_hash,
                 seq,
-                item.date_source.is_upstream(),
+                item.date_source.replaces_a_stored_date(),
             ])?;
         // An edited title or text may name other places: tags follow the new text (regions lent by
         // other sources' copies stay).

@@ -88,7 +88,7 @@ impl FixtureServer {
             arrivals: Arc::default(),
         };
         let app = Router::new()
-            .route("/{name}", routing::get(serve_fixture))
+            .route("/{*name}", routing::get(serve_fixture))
             .with_state(server.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
