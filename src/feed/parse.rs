@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::feed::dates::parse_date;
 use crate::feed::decode::decode;
+use crate::feed::hints::{FeedHints, read_hints};
 use crate::feed::{dialect, entities, salvage};
 use crate::text::plain_text;
 
@@ -62,6 +63,8 @@ pub struct ParsedFeed {
     pub items_left_out: usize,
     /// Entries that could not be read even on their own (see `salvage`), left out.
     pub items_unreadable: usize,
+    /// What the feed says about how often to poll it.
+    pub hints: FeedHints,
 }
 
 /// Where an item's published time came from.
@@ -184,6 +187,7 @@ pub fn parse_feed(
         items,
         items_left_out,
         items_unreadable,
+        hints: read_hints(&decoded.text),
     })
 }
 
