@@ -18,7 +18,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use cron::CronSchedule;
-pub use edit::{EditError, NewSource, append_sources};
+pub use edit::{EditError, NEW_CONFIG, NewSource, append_sources};
 pub use problems::{ConfigError, Problem};
 pub use schedule::{AUTO, PaceBounds, Schedule};
 pub use validate::parse;

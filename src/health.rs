@@ -59,7 +59,8 @@ pub struct SourceHealth {
     /// `max-interval`, `ttl`, `update-period`, `max-age`, `expires`, `skip-hours`, `skip-days`, `cron`,
     /// `backoff` or `retry-after`.
     pub interval_reason: Option<String>,
-    /// New items per day over the last week (over the days polled, for a source added this week).
+    /// Items per day: the weekly posting rate learned from the items' dates, else the last week's new
+    /// items over the days polled.
     pub items_per_day: Option<f64>,
     /// Requests per new item over the last week; `None` when none came.
     pub requests_per_new_item: Option<f64>,
@@ -191,9 +192,9 @@ impl SourceHealth {
             None => (state.interval_secs, state.interval_reason.clone()),
         };
         let week = &state.week;
-        if week.days > 0 {
-            self.items_per_day = Some(week.new_items as f64 / week.days as f64);
-        }
+        self.items_per_day = state
+            .posting_rate_per_day
+            .or((week.days > 0).then(|| week.new_items as f64 / week.days as f64));
         if week.new_items > 0 {
             self.requests_per_new_item = Some(week.requests as f64 / week.new_items as f64);
         }

@@ -191,7 +191,9 @@ impl Ingestor {
         );
         let asking = trust.asking(revalidate_after);
         let result = self.poll_inner(source, &state, asking, now).await;
-        self.account(source, now, &result, trust, asking).await;
+        let last_success = state.last_success;
+        self.account(source, (now, last_success), &result, trust, asking)
+            .await;
         match result {
             Ok(polled) => {
                 log_polled(source, &polled.outcome);
@@ -229,11 +231,12 @@ impl Ingestor {
         Ok((state, pace, trust))
     }
 
-    /// Counts the request and its new items, and keeps what the answer proved about the validators.
+    /// Counts the request and the items published since the last successful poll (a first poll's
+    /// backlog is not the source's pace), and keeps what the answer proved about the validators.
     async fn account(
         &self,
         source: &SourceConfig,
-        now: DateTime<Utc>,
+        (now, last_success): (DateTime<Utc>, Option<i64>),
         result: &Result<Polled, Failure>,
         mut trust: TrustState,
         asking: Asking,
@@ -243,7 +246,14 @@ impl Ingestor {
                 if let Some(verdict) = trust.after(asking, polled.answer, now.timestamp()) {
                     log_verdict(source, verdict);
                 }
-                (polled.new_items, Some(trust_to_record(&trust)))
+                let since = last_success.map(|at| age_at(at, now));
+                let fresh = polled
+                    .observation
+                    .new_item_ages
+                    .iter()
+                    .filter(|age| since.is_some_and(|since| **age <= since))
+                    .count();
+                (fresh, Some(trust_to_record(&trust)))
             }
             Err(_) => (0, None),
         };
@@ -347,7 +357,6 @@ impl Ingestor {
             .parse_and_store(source, body, body_hash, moved_to, now)
             .await?;
         Ok(Polled {
-            new_items: summary.new,
             answer: Answer::Parsed {
                 new_items: summary.new,
                 same_body,
@@ -603,8 +612,6 @@ struct Polled {
     outcome: PollOutcome,
     /// What the answer was, for the trust in the source's validators.
     answer: Answer,
-    /// Items new to the store.
-    new_items: usize,
     observation: PaceObservation,
 }
 
@@ -614,7 +621,6 @@ impl Polled {
         Polled {
             outcome,
             answer,
-            new_items: 0,
             observation: PaceObservation {
                 freshness,
                 ..PaceObservation::default()

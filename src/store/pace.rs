@@ -176,7 +176,8 @@ pub(super) fn activity_by_source(
     let mut statement = connection.prepare(
         "SELECT s.id, p.interval_secs, p.reason, p.delayed_by,
             t.validators_distrusted_since, t.body_hash_distrusted_since,
-            COALESCE(r.requests, 0), COALESCE(r.new_items, 0), r.first_day
+            COALESCE(r.requests, 0), COALESCE(r.new_items, 0), r.first_day,
+            p.weekly_items, p.weekly_seconds
          FROM sources s
          LEFT JOIN source_pace p ON p.source_id = s.id
          LEFT JOIN source_trust t ON t.source_id = s.id
@@ -194,6 +195,8 @@ pub(super) fn activity_by_source(
                     interval_secs: row.get(1)?,
                     reason: row.get(2)?,
                     delayed_by: row.get(3)?,
+                    weekly_items: row.get::<_, Option<f64>>(9)?.unwrap_or(0.0),
+                    weekly_seconds: row.get::<_, Option<f64>>(10)?.unwrap_or(0.0),
                     ..PaceRecord::default()
                 },
                 TrustRecord {

@@ -74,6 +74,9 @@ pub struct SourceState {
     pub body_hash_distrusted_since: Option<i64>,
     /// Requests and new items of the last seven days.
     pub week: SourceWeek,
+    /// Items a day at the weekly posting rate learned from the items' dates (`poll::pace`), once
+    /// learned.
+    pub posting_rate_per_day: Option<f64>,
 }
 
 impl Store {
@@ -160,6 +163,8 @@ impl Store {
                 state.validators_distrusted_since = trust.validators_distrusted_since;
                 state.body_hash_distrusted_since = trust.body_hash_distrusted_since;
                 state.week = *week;
+                state.posting_rate_per_day = (pace.weekly_seconds >= 3600.0)
+                    .then(|| pace.weekly_items / pace.weekly_seconds * 86_400.0);
             }
             Ok(states)
         })
