@@ -90,6 +90,7 @@ pub async fn open(config: &Config) -> anyhow::Result<(Store, Arc<Ingestor>)> {
         store.clone(),
         config.poll.concurrency,
     ));
+    ingestor.set_revalidate_after(config.poll.revalidate_after);
     Ok((store, ingestor))
 }
 
@@ -268,6 +269,8 @@ impl Daemon {
             .await
             .context("recording configured sources")?;
         self.ingestor.reconfigure(fetcher, new.poll.concurrency);
+        self.ingestor
+            .set_revalidate_after(new.poll.revalidate_after);
         self.publish.reconfigure(&new.server, new.sources.clone());
         let _ = self.retention_settings.send(new.retention);
 

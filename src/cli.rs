@@ -1,5 +1,7 @@
 //! The `regionfeed` command line: the subcommands (clap), their bodies and their text output. `main.rs`
-//! only parses arguments and calls [`run`].
+//! only parses arguments and calls [`run`]. `add_source` finds and adds a feed from a URL.
+
+mod add_source;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,13 +51,31 @@ pub enum Command {
     ImportOpml {
         /// The OPML file (exported from a feed reader).
         file: PathBuf,
-        /// Config file to append to. Feeds whose URL it already lists are skipped.
+        /// Config file to append to (created, on the learned schedule, when missing). Feeds whose URL it
+        /// already lists are skipped; added sources get `schedule = "auto"`.
         #[arg(long, short)]
         config: Option<PathBuf>,
         /// Region for every imported feed; default: guessed from each feed's title and folder (山西新闻 →
         /// shanxi), else national.
         #[arg(long)]
         region: Option<String>,
+    },
+    /// Add a source from a URL: a feed is appended to --config (comments and layout kept; the result must
+    /// validate; a missing file is created) or, without --config, printed. A web page is searched for
+    /// feeds (<link rel="alternate">, then /feed, /rss.xml, /atom.xml, /feed.json, …): one found is
+    /// added, several are listed for --pick; with none, a [source.html] skeleton is printed.
+    AddSource {
+        /// The feed's URL, or a page of the site.
+        url: String,
+        /// The source's region (a slug, or national).
+        #[arg(long)]
+        region: String,
+        /// Config file to append to (created, on the learned schedule, when missing).
+        #[arg(long, short)]
+        config: Option<std::path::PathBuf>,
+        /// Which of several feeds found to add (1 = the first listed).
+        #[arg(long)]
+        pick: Option<usize>,
     },
     /// Print the configured sources as OPML 2.0, one folder per region.
     ExportOpml {
@@ -116,6 +136,12 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
             config,
             region,
         } => import_opml(&file, config.as_deref(), region.as_deref()),
+        Command::AddSource {
+            url,
+            region,
+            config,
+            pick,
+        } => add_source::add_source(&url, &region, config.as_deref(), pick),
         Command::ExportOpml { config } => export_opml(&config),
         Command::Stats { config, json } => stats(&config, json),
         Command::PollOnce { config, source } => poll_once(&config, source.as_deref()),
@@ -361,13 +387,8 @@ fn import_opml(
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let feeds = opml::read_opml(&text).with_context(|| format!("{}", file.display()))?;
-    let existing = match config_path {
-        Some(path) => Some((
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
-            load_config(path)?,
-        )),
-        None => None,
-    };
+    let existing = config_path.map(add_source::config_to_extend).transpose()?;
+    let schedule = add_source::tool_schedule(existing.as_ref().map(|(_, config)| config));
     let mut taken: std::collections::HashSet<String> = existing
         .iter()
         .flat_map(|(_, config)| config.sources.iter().map(|s| s.id.clone()))
@@ -401,6 +422,7 @@ fn import_opml(
             url: feed.url.clone(),
             region,
             title: feed.title.clone(),
+            schedule: schedule.clone(),
         });
     }
     match (config_path, existing) {

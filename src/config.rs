@@ -9,6 +9,7 @@ mod edit;
 mod listing;
 mod problems;
 mod raw;
+mod schedule;
 mod validate;
 
 use std::net::SocketAddr;
@@ -18,12 +19,13 @@ use std::time::Duration;
 use url::Url;
 
 pub use cron::CronSchedule;
-pub use edit::{EditError, NewSource, append_sources};
+pub use edit::{EditError, NEW_CONFIG, NewSource, append_sources};
 pub use listing::{
     ArticleRule, DEFAULT_MAX_ARTICLES_PER_POLL, FieldRule, HtmlList, JsonList, JsonPath,
     SourceKind, check_selector,
 };
 pub use problems::{ConfigError, Problem};
+pub use schedule::{AUTO, PaceBounds, Schedule};
 pub use validate::parse;
 
 /// A validated configuration, ready to run.
@@ -139,8 +141,13 @@ pub struct StorageConfig {
 /// `[poll]`: defaults for every source.
 #[derive(Debug, Clone)]
 pub struct PollConfig {
-    /// Schedule for sources that name none (default every 10 minutes).
-    pub schedule: CronSchedule,
+    /// Schedule for sources that name none (default every 10 minutes; `auto` learns each source's pace).
+    pub schedule: Schedule,
+    /// `min_interval_secs` / `max_interval_secs`: the bounds of every `auto` schedule.
+    pub pace: PaceBounds,
+    /// `revalidate_after`: conditional answers without change in a row after which one request goes out
+    /// without validators; `None`: as many as span 24 hours at the source's interval.
+    pub revalidate_after: Option<u32>,
     /// Whole-request timeout.
     pub request_timeout: Duration,
     /// User-Agent header sent upstream.
@@ -168,8 +175,8 @@ pub struct SourceConfig {
     pub url: Url,
     /// Region slugs this source belongs to; empty means national.
     pub regions: Vec<&'static str>,
-    /// When to poll.
-    pub schedule: CronSchedule,
+    /// When to poll: a cron expression, or `auto`.
+    pub schedule: Schedule,
     /// Disabled sources are kept in config (and their items in the database) but never polled.
     pub enabled: bool,
     /// Human title shown in output; defaults to the feed's own title, then the id.
@@ -301,6 +308,45 @@ region = "national"
         assert_eq!(config.server.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.poll.schedule.expression(), DEFAULT_SCHEDULE);
         assert!(config.sources.is_empty());
+    }
+
+    #[test]
+    fn auto_schedules_take_the_pace_bounds() {
+        let text = "[poll]\nschedule = \"auto\"\nmin_interval_secs = 600\nmax_interval_secs = 7200\nrevalidate_after = 12\n\n[[source]]\nid = \"a\"\nurl = \"http://x/a\"\nregion = \"anhui\"\n\n[[source]]\nid = \"b\"\nurl = \"http://x/b\"\nregion = \"anhui\"\nschedule = \"*/5 * * * *\"\n";
+        let config = load_text(text).unwrap();
+        let bounds = PaceBounds {
+            min_interval: Duration::from_secs(600),
+            max_interval: Duration::from_secs(7200),
+        };
+        assert_eq!(config.poll.schedule, Schedule::Auto(bounds));
+        assert_eq!(config.source("a").unwrap().schedule, Schedule::Auto(bounds));
+        assert_eq!(
+            config.source("b").unwrap().schedule.expression(),
+            "*/5 * * * *"
+        );
+        assert_eq!(config.poll.revalidate_after, Some(12));
+        // Defaults: cron every ten minutes, auto bounds 5 min to 24 h, revalidation by the clock.
+        let defaults = load_text("[[source]]\nid = \"a\"\nurl = \"http://x/a\"\nregion = \"anhui\"\nschedule = \"auto\"\n").unwrap();
+        assert_eq!(
+            defaults.source("a").unwrap().schedule,
+            Schedule::Auto(PaceBounds::default())
+        );
+        assert_eq!(defaults.poll.revalidate_after, None);
+        check_rejected(
+            "[poll]\nmin_interval_secs = 900\nmax_interval_secs = 600\n",
+            3,
+            &["max_interval_secs (600)", "min_interval_secs (900)"],
+        );
+        check_rejected(
+            "[poll]\nrevalidate_after = 0\n",
+            2,
+            &["[poll] revalidate_after", "greater than 0"],
+        );
+        check_rejected(
+            "[poll]\nschedule = \"sometimes\"\n",
+            2,
+            &["[poll] schedule", "\"auto\""],
+        );
     }
 
     #[test]

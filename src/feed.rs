@@ -4,7 +4,9 @@
 //! reads an item's own page.
 //! Before feed-rs reads a document, `entities` expands what its DTD declares, `dialect` rewrites RSS
 //! 0.90/1.0 and Atom 0.3 into RSS 2.0 and Atom 1.0; when feed-rs refuses a document, bare ampersands are
-//! repaired and `salvage` reads it entry by entry (`xml_tree` is their small XML tree).
+//! repaired and `salvage` reads it entry by entry (`xml_tree` is their small XML tree). [`hints`] reads
+//! what a feed says about how often to poll it (`<ttl>`, `sy:updatePeriod`, `<skipHours>`, `<skipDays>`);
+//! [`discover`] finds the feeds a web page links to (`regionfeed add-source`).
 //!
 //! Nothing here touches the network, the database or the clock: the fetch time comes in as `now`.
 
@@ -13,7 +15,9 @@ pub mod date_search;
 pub mod dates;
 mod decode;
 mod dialect;
+pub mod discover;
 mod entities;
+pub mod hints;
 pub mod listing;
 pub mod parse;
 mod salvage;

@@ -1,5 +1,7 @@
-//! Source health grouped by region, for `GET /sources` and `regionfeed sources`: which province has no
-//! fresh items and why. Pure: configured sources and stored states in, a report out.
+//! Source health grouped by region, for `GET /sources`, `regionfeed sources` and the index page: which
+//! province has no fresh items and why, and how often each source is polled and why (its learned pace,
+//! an upstream hint, a clamp, backoff), what that costs (requests per new item over the last week) and
+//! whether its validators are trusted. Pure: configured sources and stored states in, a report out.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -48,6 +50,80 @@ pub struct SourceHealth {
     pub items_seen: i64,
     /// Where it moved permanently, if it did.
     pub moved_to: Option<String>,
+    /// `auto`, or the cron expression.
+    pub schedule: String,
+    /// How long after one poll the next comes, seconds: the learned interval, the cron's gap, or the
+    /// backoff; `None` before the first poll.
+    pub interval_secs: Option<i64>,
+    /// Why: `posting-rate`, `feed-window`, `slowing-down`, `new-source`, `min-interval`,
+    /// `max-interval`, `ttl`, `update-period`, `max-age`, `expires`, `skip-hours`, `skip-days`, `cron`,
+    /// `backoff` or `retry-after`.
+    pub interval_reason: Option<String>,
+    /// Items per day: the weekly posting rate learned from the items' dates, else the last week's new
+    /// items over the days polled.
+    pub items_per_day: Option<f64>,
+    /// Requests per new item over the last week; `None` when none came.
+    pub requests_per_new_item: Option<f64>,
+    /// Requests over the last week.
+    pub requests_last_week: i64,
+    /// New items over the last week.
+    pub new_items_last_week: i64,
+    /// `trusted`, or `not-trusted`: the server said "not modified" while the feed had changed, so its
+    /// `ETag`/`Last-Modified` are not sent until they prove right again.
+    pub validators: &'static str,
+    /// Since when the validators are not trusted, RFC 3339.
+    pub validators_distrusted_since: Option<String>,
+    /// Since when identical bodies are parsed all the same (one held new items), RFC 3339.
+    pub body_hash_distrusted_since: Option<String>,
+}
+
+impl SourceHealth {
+    /// How often and why, in words: `every 42 min (posting-rate)`, `cron */10 * * * *`.
+    pub fn interval_text(&self) -> String {
+        match (self.interval_secs, self.interval_reason.as_deref()) {
+            (Some(seconds), Some("cron")) => {
+                format!("cron {} (every {})", self.schedule, human_duration(seconds))
+            }
+            (Some(seconds), Some(reason)) => {
+                format!("every {} ({reason})", human_duration(seconds))
+            }
+            (Some(seconds), None) => format!("every {}", human_duration(seconds)),
+            (None, _) if self.schedule == crate::config::AUTO => {
+                "auto (not yet polled)".to_string()
+            }
+            (None, _) => format!("cron {}", self.schedule),
+        }
+    }
+
+    /// The last week in words: `33.6 new items/day, 1.3 requests per new item`.
+    pub fn week_text(&self) -> String {
+        let per_day = self
+            .items_per_day
+            .map_or("-".to_string(), |n| format!("{n:.1}"));
+        match self.requests_per_new_item {
+            Some(ratio) => format!("{per_day} new items/day, {ratio:.1} requests per new item"),
+            None => format!(
+                "{per_day} new items/day, {} requests, no new item",
+                self.requests_last_week
+            ),
+        }
+    }
+}
+
+/// `90 s`, `42 min`, `1.5 h`, `24 h`, `3 d`.
+pub fn human_duration(seconds: i64) -> String {
+    match seconds {
+        ..120 => format!("{seconds} s"),
+        120..7200 => format!("{} min", (seconds + 30) / 60),
+        7200..172_800 => format!("{} h", trim_decimal(seconds as f64 / 3600.0)),
+        _ => format!("{} d", trim_decimal(seconds as f64 / 86_400.0)),
+    }
+}
+
+/// One decimal, without a trailing `.0`.
+fn trim_decimal(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
 }
 
 /// RFC 3339 text of a unix time, if any.
@@ -85,6 +161,44 @@ fn source_health(source: &SourceConfig, state: Option<&SourceState>) -> SourceHe
         next_due: rfc3339(state.next_due),
         items_seen: state.items_seen,
         moved_to: state.moved_to.clone(),
+        schedule: source.schedule.expression().to_string(),
+        interval_secs: None,
+        interval_reason: None,
+        items_per_day: None,
+        requests_per_new_item: None,
+        requests_last_week: state.week.requests,
+        new_items_last_week: state.week.new_items,
+        validators: if state.validators_distrusted_since.is_some() {
+            "not-trusted"
+        } else {
+            "trusted"
+        },
+        validators_distrusted_since: rfc3339(state.validators_distrusted_since),
+        body_hash_distrusted_since: rfc3339(state.body_hash_distrusted_since),
+    }
+    .with_pace(state)
+}
+
+impl SourceHealth {
+    /// Fills the interval, its reason and the week's rates from `state`.
+    fn with_pace(mut self, state: &SourceState) -> SourceHealth {
+        let delayed = state
+            .delayed_by
+            .as_deref()
+            .zip(state.next_due.zip(state.last_attempt));
+        (self.interval_secs, self.interval_reason) = match delayed {
+            // Backoff or Retry-After: the wait actually planned.
+            Some((reason, (due, attempt))) => (Some(due - attempt), Some(reason.to_string())),
+            None => (state.interval_secs, state.interval_reason.clone()),
+        };
+        let week = &state.week;
+        self.items_per_day = state
+            .posting_rate_per_day
+            .or((week.days > 0).then(|| week.new_items as f64 / week.days as f64));
+        if week.new_items > 0 {
+            self.requests_per_new_item = Some(week.requests as f64 / week.new_items as f64);
+        }
+        self
     }
 }
 
@@ -138,6 +252,20 @@ pub fn render_table(report: &[RegionHealth]) -> String {
                 "  {:<24} {:<12} items {:>6}  last ok {last_success}{detail}\n",
                 source.id, source.status, source.items_seen
             ));
+            let distrust = match (
+                &source.validators_distrusted_since,
+                &source.body_hash_distrusted_since,
+            ) {
+                (Some(since), _) => format!("; ETag/Last-Modified not trusted since {since}"),
+                (None, Some(since)) => format!("; identical bodies parsed since {since}"),
+                (None, None) => String::new(),
+            };
+            text.push_str(&format!(
+                "  {:<24} {}; {} (7 d){distrust}\n",
+                "",
+                source.interval_text(),
+                source.week_text()
+            ));
         }
     }
     if text.is_empty() {
@@ -156,7 +284,7 @@ mod tests {
             id: id.into(),
             url: url::Url::parse(&format!("https://example.cn/{id}.xml")).unwrap(),
             regions,
-            schedule: CronSchedule::parse("*/10 * * * *").unwrap(),
+            schedule: CronSchedule::parse("*/10 * * * *").unwrap().into(),
             enabled,
             title: None,
             encoding: None,
@@ -164,6 +292,73 @@ mod tests {
             text_tagging: true,
             kind: Default::default(),
             article: None,
+        }
+    }
+
+    #[test]
+    fn intervals_their_reasons_and_the_week_are_shown() {
+        let mut auto = source("busy", vec!["shanxi"], true);
+        auto.schedule = crate::config::Schedule::Auto(crate::config::PaceBounds::default());
+        let sources = vec![auto, source("down", vec!["shanxi"], true)];
+        let week = crate::store::SourceWeek {
+            requests: 30,
+            new_items: 24,
+            days: 3,
+        };
+        let states = vec![
+            SourceState {
+                id: "busy".into(),
+                last_attempt: Some(1_795_488_720),
+                interval_secs: Some(2520),
+                interval_reason: Some("posting-rate".into()),
+                validators_distrusted_since: Some(1_795_488_000),
+                week,
+                ..Default::default()
+            },
+            SourceState {
+                id: "down".into(),
+                last_attempt: Some(1_795_488_720),
+                next_due: Some(1_795_488_720 + 1200),
+                interval_secs: Some(600),
+                interval_reason: Some("cron".into()),
+                delayed_by: Some("backoff".into()),
+                week: crate::store::SourceWeek {
+                    requests: 9,
+                    new_items: 0,
+                    days: 3,
+                },
+                ..Default::default()
+            },
+        ];
+        let report = report(&sources, &states);
+        let busy = &report[0].sources[0];
+        assert_eq!(busy.schedule, "auto");
+        assert_eq!(busy.interval_text(), "every 42 min (posting-rate)");
+        assert_eq!(
+            busy.week_text(),
+            "8.0 new items/day, 1.2 requests per new item"
+        );
+        assert_eq!(busy.validators, "not-trusted");
+        let down = &report[0].sources[1];
+        assert_eq!(down.interval_text(), "every 20 min (backoff)");
+        assert_eq!(
+            down.week_text(),
+            "0.0 new items/day, 9 requests, no new item"
+        );
+        let table = render_table(&report);
+        assert!(
+            table.contains("ETag/Last-Modified not trusted since 2026-"),
+            "{table}"
+        );
+        for (seconds, text) in [
+            (90, "90 s"),
+            (2520, "42 min"),
+            (5400, "90 min"),
+            (9000, "2.5 h"),
+            (86_400, "24 h"),
+            (259_200, "3 d"),
+        ] {
+            assert_eq!(human_duration(seconds), text);
         }
     }
 

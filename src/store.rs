@@ -6,6 +6,7 @@
 //! embedded and applied in order, tracked by `PRAGMA user_version`.
 
 mod items;
+mod pace;
 mod queries;
 mod retention;
 mod schema;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 pub use items::{IngestSummary, KnownItem, NewItem, PollSuccess};
+pub use pace::{PaceRecord, SourceWeek, TrustRecord};
 pub use queries::{
     AlsoReported, ItemQuery, RegionActivity, RegionCount, Selection, StoredItem, StoredRegion,
 };

@@ -52,6 +52,10 @@ const PURE: &[&str] = &[
     "config/cron.rs",
     "config/problems.rs",
     "config/raw.rs",
+    "config/schedule.rs",
+    "poll/pace.rs",
+    "poll/trust.rs",
+    "poll/memory.rs",
 ];
 
 /// What a pure stage must not mention, and why.

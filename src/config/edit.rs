@@ -16,7 +16,13 @@ pub struct NewSource {
     pub region: String,
     /// Human title.
     pub title: Option<String>,
+    /// `schedule`, when the source needs one of its own (`auto` where `[poll] schedule` is a cron).
+    pub schedule: Option<String>,
 }
+
+/// The start of a config that `add-source` or `import-opml` creates: every source on the learned
+/// schedule. The sources follow.
+pub const NEW_CONFIG: &str = "# regionfeed config (see the README's config reference).\n\n[poll]\n# Each source is polled as often as it posts, between min_interval_secs and max_interval_secs.\nschedule = \"auto\"\n";
 
 /// Why sources could not be added to a config file.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +72,9 @@ pub fn append_sources(text: &str, path: &Path, sources: &[NewSource]) -> Result<
         if let Some(title) = &source.title {
             table["title"] = value(title.as_str());
         }
+        if let Some(schedule) = &source.schedule {
+            table["schedule"] = value(schedule.as_str());
+        }
         tables.push(table);
     }
     let edited = document.to_string();
@@ -86,6 +95,7 @@ mod tests {
             url: "https://sn.example.cn/rss.xml".into(),
             region: "shaanxi".into(),
             title: Some("陕西".into()),
+            schedule: Some("auto".into()),
         };
         let edited = append_sources(text, path, std::slice::from_ref(&new)).unwrap();
         assert!(edited.starts_with("# my sources\n"), "{edited}");
@@ -93,6 +103,21 @@ mod tests {
         let config = parse(&edited, path).unwrap();
         assert_eq!(config.sources.len(), 2);
         assert_eq!(config.sources[1].regions, vec!["shaanxi"]);
+        assert!(config.sources[1].schedule.is_auto());
+        // A new config: everything on the learned schedule.
+        let created = append_sources(
+            NEW_CONFIG,
+            path,
+            &[NewSource {
+                schedule: None,
+                ..new.clone()
+            }],
+        )
+        .unwrap();
+        assert!(
+            parse(&created, path).unwrap().sources[0].schedule.is_auto(),
+            "{created}"
+        );
         // A duplicate id would make the file invalid: refused, nothing returned.
         let duplicate = NewSource {
             id: "sx".into(),

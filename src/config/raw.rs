@@ -66,6 +66,9 @@ pub(super) struct RawPoll {
     pub(super) host_concurrency: Option<Spanned<usize>>,
     pub(super) host_spacing_ms: Option<u64>,
     pub(super) max_articles_per_poll: Option<Spanned<usize>>,
+    pub(super) min_interval_secs: Option<Spanned<u64>>,
+    pub(super) max_interval_secs: Option<Spanned<u64>>,
+    pub(super) revalidate_after: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -14,8 +14,9 @@ use super::listing;
 use super::problems::Locator;
 use super::raw::{RawConfig, RawLog, RawPoll, RawRegion, RawRetention, RawServer, RawSource};
 use super::{
-    ActivityWindowEnd, Config, ConfigError, CronSchedule, MetricsAccess, PollConfig, Problem,
-    RetentionConfig, RetentionPolicy, ServerConfig, ServerLimits, SourceConfig, StorageConfig,
+    AUTO, ActivityWindowEnd, Config, ConfigError, CronSchedule, MetricsAccess, PaceBounds,
+    PollConfig, Problem, RetentionConfig, RetentionPolicy, Schedule, ServerConfig, ServerLimits,
+    SourceConfig, StorageConfig,
 };
 use crate::regions;
 
@@ -108,14 +109,20 @@ impl Problems<'_> {
 struct Schedules(HashMap<String, CronSchedule>);
 
 impl Schedules {
-    fn parse(&mut self, expression: &str) -> Result<CronSchedule, String> {
+    /// `auto` (within `pace`), or a cron expression; a reason when it is neither.
+    fn parse(&mut self, expression: &str, pace: PaceBounds) -> Result<Schedule, String> {
         let key = expression.trim();
-        if let Some(schedule) = self.0.get(key) {
-            return Ok(schedule.clone());
+        if key == AUTO {
+            return Ok(Schedule::Auto(pace));
         }
-        let schedule = CronSchedule::parse(expression)?;
+        if let Some(schedule) = self.0.get(key) {
+            return Ok(Schedule::Cron(schedule.clone()));
+        }
+        let schedule = CronSchedule::parse(expression).map_err(|reason| {
+            format!("invalid cron expression \"{key}\" (or use \"auto\"): {reason}")
+        })?;
         self.0.insert(key.to_string(), schedule.clone());
-        Ok(schedule)
+        Ok(Schedule::Cron(schedule))
     }
 }
 
@@ -255,24 +262,24 @@ fn poll_section(
     problems: &mut Problems<'_>,
 ) -> PollConfig {
     let default_schedule =
-        || CronSchedule::parse(DEFAULT_SCHEDULE).expect("default schedule parses");
+        || Schedule::Cron(CronSchedule::parse(DEFAULT_SCHEDULE).expect("default schedule parses"));
+    let pace = pace_bounds(raw, problems);
     let schedule = match &raw.schedule {
         None => default_schedule(),
         Some(schedule) => schedules
-            .parse(schedule.get_ref())
+            .parse(schedule.get_ref(), pace)
             .unwrap_or_else(|reason| {
-                problems.report(
-                    Some(schedule.span()),
-                    format!(
-                        "[poll] schedule: invalid cron expression \"{}\": {reason}",
-                        schedule.get_ref()
-                    ),
-                );
+                problems.report(Some(schedule.span()), format!("[poll] schedule: {reason}"));
                 default_schedule()
             }),
     };
     PollConfig {
         schedule,
+        pace,
+        revalidate_after: raw
+            .revalidate_after
+            .as_ref()
+            .map(|_| problems.positive(&raw.revalidate_after, 1, "[poll] revalidate_after")),
         request_timeout: Duration::from_secs(problems.positive(
             &raw.request_timeout_secs,
             20,
@@ -298,6 +305,39 @@ fn poll_section(
             listing::DEFAULT_MAX_ARTICLES_PER_POLL,
             "[poll] max_articles_per_poll",
         ),
+    }
+}
+
+/// `[poll] min_interval_secs` and `max_interval_secs`: both above zero, the least not above the most.
+fn pace_bounds(raw: &RawPoll, problems: &mut Problems<'_>) -> PaceBounds {
+    let defaults = PaceBounds::default();
+    let min = problems.positive(
+        &raw.min_interval_secs,
+        defaults.min_interval.as_secs(),
+        "[poll] min_interval_secs",
+    );
+    let max = problems.positive(
+        &raw.max_interval_secs,
+        defaults.max_interval.as_secs(),
+        "[poll] max_interval_secs",
+    );
+    if min > max {
+        let span = raw
+            .max_interval_secs
+            .as_ref()
+            .or(raw.min_interval_secs.as_ref())
+            .map(Spanned::span);
+        problems.report(
+            span,
+            format!(
+                "[poll] max_interval_secs ({max}) must not be less than min_interval_secs ({min})"
+            ),
+        );
+        return defaults;
+    }
+    PaceBounds {
+        min_interval: Duration::from_secs(min),
+        max_interval: Duration::from_secs(max),
     }
 }
 
@@ -332,6 +372,7 @@ fn source_sections(
             base_dir,
             default_schedule: &poll.schedule,
             max_articles_per_poll: poll.max_articles_per_poll,
+            pace: poll.pace,
         };
         if let Some(source) = source_section(raw, &context, schedules, problems) {
             sources.push(source);
@@ -344,8 +385,9 @@ fn source_sections(
 struct SourceContext<'a> {
     id: &'a str,
     base_dir: &'a Path,
-    default_schedule: &'a CronSchedule,
+    default_schedule: &'a Schedule,
     max_articles_per_poll: usize,
+    pace: PaceBounds,
 }
 
 /// One `[[source]]` with a valid, unique id; `None` when any of its keys has a problem.
@@ -369,15 +411,12 @@ fn source_section(
     let regions = source_regions(raw, id, problems);
     let schedule = match &raw.schedule {
         None => Some(context.default_schedule.clone()),
-        Some(schedule) => match schedules.parse(schedule.get_ref()) {
+        Some(schedule) => match schedules.parse(schedule.get_ref(), context.pace) {
             Ok(parsed) => Some(parsed),
             Err(reason) => {
                 problems.report(
                     Some(schedule.span()),
-                    format!(
-                        "source \"{id}\": schedule: invalid cron expression \"{}\": {reason}",
-                        schedule.get_ref()
-                    ),
+                    format!("source \"{id}\": schedule: {reason}"),
                 );
                 None
             }

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::date_search::{FoundDate, day_in_link, find_date_near};
 use super::decode::{decode, decode_html};
+use super::hints::FeedHints;
 use super::parse::{
     DateSource, FUTURE_TOLERANCE, MAX_ITEMS_PER_FEED, MAX_SUMMARY_BYTES, MAX_TITLE_CHARS,
     ParseError, ParseOptions, ParsedFeed, ParsedItem, absolute_link, cut_chars, fallback_title,
@@ -228,6 +229,7 @@ impl Found {
             items_left_out,
             items_unreadable: 0,
             items_without_link: self.without_link,
+            hints: FeedHints::default(),
         })
     }
 }

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::feed::dates::parse_date;
 use crate::feed::decode::decode;
+use crate::feed::hints::{FeedHints, read_hints};
 use crate::feed::{dialect, entities, salvage};
 use crate::text::plain_text;
 
@@ -64,6 +65,8 @@ pub struct ParsedFeed {
     pub items_unreadable: usize,
     /// List-page items without a link, left out (feeds: always 0).
     pub items_without_link: usize,
+    /// What the feed says about how often to poll it.
+    pub hints: FeedHints,
 }
 
 /// Where an item's published time came from.
@@ -217,6 +220,7 @@ pub fn parse_feed(
         items_left_out,
         items_unreadable,
         items_without_link: 0,
+        hints: read_hints(&decoded.text),
     })
 }
 

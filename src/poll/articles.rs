@@ -114,7 +114,7 @@ pub async fn fetch_article(
     let url = url::Url::parse(link).map_err(|error| error.to_string())?;
     let body = match fetcher.fetch(&url, &Validators::default()).await {
         Ok(Fetched::Body(body)) => *body,
-        Ok(Fetched::NotModified) => return Err("304 to an unconditional request".into()),
+        Ok(Fetched::NotModified(_)) => return Err("304 to an unconditional request".into()),
         Err(error) => return Err(format!("{}: {error}", error.class())),
     };
     let options = ParseOptions {

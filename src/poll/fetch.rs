@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
-    RETRY_AFTER,
+    AGE, CACHE_CONTROL, CONTENT_TYPE, DATE, ETAG, EXPIRES, HeaderMap, HeaderName,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use tokio::io::AsyncReadExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -26,8 +26,8 @@ pub const MAX_REDIRECTS: usize = 5;
 /// What a successful fetch returned.
 #[derive(Debug)]
 pub enum Fetched {
-    /// 304: the validators still hold; nothing to parse.
-    NotModified,
+    /// 304: the validators still hold; nothing to parse. How long upstream says this stays fresh.
+    NotModified(Freshness),
     /// A body to decode and parse.
     Body(Box<FetchedBody>),
 }
@@ -49,6 +49,18 @@ pub struct FetchedBody {
     pub moved_permanently: Option<Url>,
     /// The URL that answered, after any redirects: what relative links in the body resolve against.
     pub final_url: Url,
+    /// How long upstream says this answer stays fresh.
+    pub freshness: Freshness,
+}
+
+/// How long upstream says an answer stays fresh, from `Cache-Control: max-age` (less `Age`) and
+/// `Expires` (counted from the response's `Date`): lower bounds for an `auto` schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Freshness {
+    /// `Cache-Control: max-age`, less the `Age` the answer already has.
+    pub max_age: Option<Duration>,
+    /// `Expires` − `Date`.
+    pub expires: Option<Duration>,
 }
 
 /// Validators from the previous fetch of a source, for a conditional GET.
@@ -253,8 +265,9 @@ impl Fetcher {
         let (response, moved_permanently) = self.follow_redirects(url, validators).await?;
         let final_url = response.url().clone();
         let status = response.status();
+        let freshness = freshness(response.headers(), Utc::now());
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::NotModified(freshness));
         }
         if !status.is_success() {
             return Err(status_error(status, response.headers()));
@@ -272,6 +285,7 @@ impl Fetcher {
             status: status.as_u16(),
             moved_permanently,
             final_url,
+            freshness,
         })))
     }
 
@@ -372,6 +386,7 @@ impl Fetcher {
             status: 200,
             moved_permanently: None,
             final_url: url.clone(),
+            freshness: Freshness::default(),
         })))
     }
 
@@ -458,6 +473,49 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// How long upstream says an answer stays fresh (see [`Freshness`]). `no-cache` and `no-store` say it
+/// does not; an `Expires` in the past, or not a date (`0`, `-1`), says nothing.
+pub fn freshness(headers: &HeaderMap, now: DateTime<Utc>) -> Freshness {
+    let date = |name: HeaderName| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| DateTime::parse_from_rfc2822(value.trim()).ok())
+            .map(|date| date.with_timezone(&Utc))
+    };
+    let cache_control = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|directive| directive.trim().to_ascii_lowercase())
+        .collect::<Vec<_>>();
+    if cache_control
+        .iter()
+        .any(|directive| directive == "no-cache" || directive == "no-store")
+    {
+        return Freshness::default();
+    }
+    let age: u64 = header_string(headers, AGE.as_str())
+        .and_then(|age| age.trim().parse().ok())
+        .unwrap_or(0);
+    let max_age = cache_control
+        .iter()
+        .find_map(|directive| directive.strip_prefix("max-age="))
+        .and_then(|seconds| seconds.trim_matches('"').parse::<u64>().ok())
+        .map(|seconds| seconds.saturating_sub(age))
+        .filter(|seconds| *seconds > 0)
+        .map(Duration::from_secs);
+    let expires = date(EXPIRES).and_then(|expires| {
+        let since = date(DATE).unwrap_or(now);
+        (expires - since)
+            .to_std()
+            .ok()
+            .filter(|lifetime| !lifetime.is_zero())
+    });
+    Freshness { max_age, expires }
+}
+
 /// Reads `Retry-After` as delay seconds or an HTTP date.
 pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -494,6 +552,43 @@ mod tests {
         );
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn freshness_reads_max_age_less_age_and_expires_from_date() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.append(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let minutes = |m: u64| Some(Duration::from_secs(m * 60));
+        let cached = freshness(
+            &headers(&[("cache-control", "public, max-age=600"), ("age", "60")]),
+            now,
+        );
+        assert_eq!(cached.max_age, minutes(9));
+        let expiring = freshness(
+            &headers(&[
+                ("date", "Wed, 25 Nov 2026 10:00:00 GMT"),
+                ("expires", "Wed, 25 Nov 2026 10:30:00 GMT"),
+            ]),
+            now,
+        );
+        assert_eq!(
+            expiring.expires,
+            minutes(30),
+            "counted from Date, not our clock"
+        );
+        for silent in [
+            headers(&[("cache-control", "max-age=600, no-cache")]),
+            headers(&[("expires", "0"), ("cache-control", "max-age=0")]),
+            headers(&[("expires", "Wed, 25 Nov 2026 11:00:00 GMT")]),
+        ] {
+            assert_eq!(freshness(&silent, now), Freshness::default(), "{silent:?}");
+        }
     }
 
     #[test]

@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -21,15 +22,20 @@ use crate::classify::gazetteer::Gazetteer;
 use crate::classify::identity::{identify, trustworthy_guids};
 use crate::classify::syndication::story_print;
 use crate::classify::tag::{Origin, TagInput, tag_item};
-use crate::config::SourceConfig;
+use crate::config::{Schedule, SourceConfig};
 use crate::feed::listing::parse_body;
-use crate::feed::parse::{ParseOptions, ParsedFeed, ParsedItem};
+use crate::feed::parse::{DateSource, ParseOptions, ParsedFeed, ParsedItem};
 use crate::metrics::{KindLabel, Metrics, PollLabels};
 use crate::poll::articles::{ArticleCounts, add_articles};
-use crate::poll::fetch::{Fetched, Fetcher, Validators};
+use crate::poll::fetch::{Fetched, FetchedBody, Fetcher, Freshness, Validators};
+use crate::poll::memory::{pace_from_record, pace_to_record, trust_from_record, trust_to_record};
+use crate::poll::pace::{PaceObservation, PaceState};
 use crate::poll::report::{PollFailureInfo, PollOutcome, PollReport};
 use crate::poll::scheduler::{Poller, ResumeState};
-use crate::store::{IngestSummary, NewItem, PollFailure, PollSuccess, SourceState, Store};
+use crate::poll::trust::{self, Answer, Asking, TrustState, Verdict};
+use crate::store::{
+    IngestSummary, NewItem, PaceRecord, PollFailure, PollSuccess, SourceState, Store,
+};
 use crate::text::plain_text;
 
 /// Polls sources and stores what they return.
@@ -43,6 +49,8 @@ pub struct Ingestor {
     source_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     parses: AtomicU64,
     metrics: Arc<Metrics>,
+    /// `[poll] revalidate_after`; 0: by the clock (as many answers as span a day).
+    revalidate_after: AtomicU32,
 }
 
 impl Ingestor {
@@ -58,7 +66,18 @@ impl Ingestor {
             source_locks: Mutex::new(HashMap::new()),
             parses: AtomicU64::new(0),
             metrics: Arc::new(Metrics::new()),
+            revalidate_after: AtomicU32::new(0),
         }
+    }
+
+    /// Takes `[poll] revalidate_after` (at start and on reload); `None`: as many answers as span a day.
+    pub fn set_revalidate_after(&self, revalidate_after: Option<u32>) {
+        self.revalidate_after
+            .store(revalidate_after.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    fn revalidate_after(&self) -> Option<u32> {
+        Some(self.revalidate_after.load(Ordering::Relaxed)).filter(|n| *n > 0)
     }
 
     fn lock_for(&self, source_id: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -149,8 +168,8 @@ impl Ingestor {
             .await
             .expect("the in-flight semaphore is never closed");
         let now = Utc::now();
-        let state = match self.store.source_state(&source.id).await {
-            Ok(state) => state.unwrap_or_default(),
+        let (state, pace, trust) = match self.memory_of(source).await {
+            Ok(memory) => memory,
             Err(error) => {
                 return self
                     .report_failure(source, now, 0, Failure::store(error))
@@ -163,32 +182,87 @@ impl Ingestor {
                 source_id: source.id.clone(),
                 outcome: PollOutcome::Gone,
                 consecutive_failures: failures_before,
+                observation: None,
             };
         }
-        match self.poll_inner(source, &state, now).await {
-            Ok(outcome) => {
-                if let PollOutcome::Stored(summary) = &outcome {
-                    tracing::info!(
-                        source = %source.id,
-                        new = summary.new,
-                        updated = summary.updated,
-                        unchanged = summary.unchanged,
-                        tombstoned = summary.tombstoned,
-                        "polled"
-                    );
-                } else {
-                    tracing::debug!(source = %source.id, ?outcome, "polled, nothing new");
-                }
+        let revalidate_after = trust::revalidate_after(
+            self.revalidate_after(),
+            planned_interval(source, pace.as_ref(), now),
+        );
+        let asking = trust.asking(revalidate_after);
+        let result = self.poll_inner(source, &state, asking, now).await;
+        let last_success = state.last_success;
+        self.account(source, (now, last_success), &result, trust, asking)
+            .await;
+        match result {
+            Ok(polled) => {
+                log_polled(source, &polled.outcome);
                 PollReport {
                     source_id: source.id.clone(),
-                    outcome,
+                    outcome: polled.outcome,
                     consecutive_failures: 0,
+                    observation: Some(polled.observation),
                 }
             }
             Err(failure) => {
                 self.report_failure(source, now, failures_before, failure)
                     .await
             }
+        }
+    }
+
+    /// The source's stored state, its learned pace and its trust (fresh when its URL changed).
+    async fn memory_of(
+        &self,
+        source: &SourceConfig,
+    ) -> Result<(SourceState, Option<PaceRecord>, TrustState), crate::store::StoreError> {
+        let state = self
+            .store
+            .source_state(&source.id)
+            .await?
+            .unwrap_or_default();
+        let (pace, trust) = self.store.pace_and_trust(&source.id).await?;
+        // Trust belongs to the server that earned it.
+        let trust = if state.url == source.url.as_str() {
+            trust_from_record(&trust)
+        } else {
+            TrustState::default()
+        };
+        Ok((state, pace, trust))
+    }
+
+    /// Counts the request and the items published since the last successful poll (a first poll's
+    /// backlog is not the source's pace), and keeps what the answer proved about the validators.
+    async fn account(
+        &self,
+        source: &SourceConfig,
+        (now, last_success): (DateTime<Utc>, Option<i64>),
+        result: &Result<Polled, Failure>,
+        mut trust: TrustState,
+        asking: Asking,
+    ) {
+        let (new_items, trust) = match result {
+            Ok(polled) => {
+                if let Some(verdict) = trust.after(asking, polled.answer, now.timestamp()) {
+                    log_verdict(source, verdict);
+                }
+                let since = last_success.map(|at| age_at(at, now));
+                let fresh = polled
+                    .observation
+                    .new_item_ages
+                    .iter()
+                    .filter(|age| since.is_some_and(|since| **age <= since))
+                    .count();
+                (fresh, Some(trust_to_record(&trust)))
+            }
+            Err(_) => (0, None),
+        };
+        if let Err(error) = self
+            .store
+            .record_request(&source.id, now, new_items, trust)
+            .await
+        {
+            tracing::error!(source = %source.id, %error, "cannot count the request");
         }
     }
 
@@ -221,6 +295,7 @@ impl Ingestor {
             source_id: source.id.clone(),
             outcome: PollOutcome::Failed(failure.info),
             consecutive_failures: failures_before.saturating_add(1),
+            observation: None,
         }
     }
 
@@ -228,16 +303,24 @@ impl Ingestor {
         &self,
         source: &SourceConfig,
         state: &SourceState,
+        asking: Asking,
         now: DateTime<Utc>,
-    ) -> Result<PollOutcome, Failure> {
+    ) -> Result<Polled, Failure> {
         // Validators and body hash belong to the URL they came from; a changed URL starts afresh.
         let same_url = state.url == source.url.as_str();
-        let body = match self.fetch(source, state, same_url).await? {
-            Fetched::NotModified => {
+        let body = match self
+            .fetch(source, state, same_url && asking.send_validators)
+            .await?
+        {
+            Fetched::NotModified(freshness) => {
                 let mut success = empty_success(source, now, 304);
                 success.moved_to = state.moved_to.clone();
                 self.record(success).await?;
-                return Ok(PollOutcome::NotModified);
+                return Ok(Polled::unchanged(
+                    PollOutcome::NotModified,
+                    Answer::NotModified,
+                    freshness,
+                ));
             }
             Fetched::Body(body) => *body,
         };
@@ -256,26 +339,63 @@ impl Ingestor {
         } else {
             body.status
         };
-        if same_url && state.body_hash.as_deref() == Some(body_hash.as_str()) {
+        let same_body = same_url && state.body_hash.as_deref() == Some(body_hash.as_str());
+        if same_body && asking.use_body_hash {
             let mut success = empty_success(source, now, status);
             success.etag = body.etag;
             success.last_modified = body.last_modified;
             success.moved_to = moved_to;
             self.record(success).await?;
-            return Ok(PollOutcome::Unchanged);
+            return Ok(Polled::unchanged(
+                PollOutcome::Unchanged,
+                Answer::SameBody,
+                body.freshness,
+            ));
         }
+        let same_validators = same_url && same_validators(&body, state);
+        let (summary, observation) = self
+            .parse_and_store(source, body, body_hash, moved_to, now)
+            .await?;
+        Ok(Polled {
+            answer: Answer::Parsed {
+                new_items: summary.new,
+                same_body,
+                same_validators,
+            },
+            outcome: PollOutcome::Stored(summary),
+            observation,
+        })
+    }
+
+    /// Parses a fetched body, stores its items and says what the poll saw of the source's pace.
+    async fn parse_and_store(
+        &self,
+        source: &SourceConfig,
+        body: FetchedBody,
+        body_hash: String,
+        moved_to: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(IngestSummary, PaceObservation), Failure> {
+        let status = if source.url.scheme() == "file" {
+            0
+        } else {
+            body.status
+        };
         // Relative links resolve against the URL that answered (after redirects), unless xml:base says
         // otherwise.
-        let base_url = body.final_url.clone();
-        let answer = Answer {
+        let to_parse = BodyToParse {
             bytes: body.bytes,
             content_type: body.content_type,
-            base_url,
+            base_url: body.final_url.clone(),
             status,
         };
-        let (parsed, items) = self.parse_and_classify(source, answer, now).await?;
-        let summary = self
-            .record(PollSuccess {
+        let (parsed, items) = self.parse_and_classify(source, to_parse, now).await?;
+        let window_ages = dated_ages(&items, now);
+        let window = items.len();
+        let hints = parsed.hints;
+        let (summary, new_published) = self
+            .store
+            .record_poll(PollSuccess {
                 source_id: source.id.clone(),
                 now,
                 status,
@@ -287,18 +407,29 @@ impl Ingestor {
                 moved_to,
                 items,
             })
-            .await?;
-        Ok(PollOutcome::Stored(summary))
+            .await
+            .map_err(Failure::store)?;
+        let observation = PaceObservation {
+            new_item_ages: new_published
+                .iter()
+                .map(|published| age_at(*published, now))
+                .collect(),
+            window_ages,
+            window: Some(window),
+            hints: Some(hints),
+            freshness: body.freshness,
+        };
+        Ok((summary, observation))
     }
 
-    /// Fetches the source, conditionally when its stored validators belong to its current URL.
+    /// Fetches the source; conditionally (its stored validators sent) when `send_validators`.
     async fn fetch(
         &self,
         source: &SourceConfig,
         state: &SourceState,
-        same_url: bool,
+        send_validators: bool,
     ) -> Result<Fetched, Failure> {
-        let validators = if same_url {
+        let validators = if send_validators {
             Validators {
                 etag: state.etag.clone(),
                 last_modified: state.last_modified.clone(),
@@ -327,7 +458,7 @@ impl Ingestor {
     async fn parse_and_classify(
         &self,
         source: &SourceConfig,
-        answer: Answer,
+        answer: BodyToParse,
         now: DateTime<Utc>,
     ) -> Result<(ParsedFeed, Vec<NewItem>), Failure> {
         let mut parsed = self.parse(source, answer, now).await?;
@@ -357,10 +488,10 @@ impl Ingestor {
     async fn parse(
         &self,
         source: &SourceConfig,
-        answer: Answer,
+        answer: BodyToParse,
         now: DateTime<Utc>,
     ) -> Result<ParsedFeed, Failure> {
-        let Answer {
+        let BodyToParse {
             bytes,
             content_type,
             base_url,
@@ -540,12 +671,113 @@ fn empty_success(source: &SourceConfig, now: DateTime<Utc>, status: u16) -> Poll
 }
 
 /// A body to parse: what the server answered, and the URL its relative links resolve against.
-struct Answer {
+struct BodyToParse {
     bytes: Vec<u8>,
     content_type: Option<String>,
     base_url: Url,
     /// HTTP status (0 for files).
     status: u16,
+}
+
+/// A successful poll on its way to being reported.
+struct Polled {
+    outcome: PollOutcome,
+    /// What the answer was, for the trust in the source's validators.
+    answer: Answer,
+    observation: PaceObservation,
+}
+
+impl Polled {
+    /// A poll that found the feed unchanged (304, or an identical body).
+    fn unchanged(outcome: PollOutcome, answer: Answer, freshness: Freshness) -> Polled {
+        Polled {
+            outcome,
+            answer,
+            observation: PaceObservation {
+                freshness,
+                ..PaceObservation::default()
+            },
+        }
+    }
+}
+
+/// The interval a source is polled at now: its cron's, else the one its pace planned last (the
+/// shortest, before any).
+fn planned_interval(
+    source: &SourceConfig,
+    pace: Option<&PaceRecord>,
+    now: DateTime<Utc>,
+) -> Duration {
+    match &source.schedule {
+        Schedule::Cron(cron) => cron.interval_near(now),
+        Schedule::Auto(bounds) => pace
+            .and_then(|pace| pace.interval_secs)
+            .and_then(|seconds| u64::try_from(seconds).ok())
+            .map_or(bounds.min_interval, Duration::from_secs),
+    }
+}
+
+/// Whether the answer carries validators and they are the stored ones (the ETag when it has one).
+fn same_validators(body: &FetchedBody, state: &SourceState) -> bool {
+    match (&body.etag, &body.last_modified) {
+        (Some(etag), _) => state.etag.as_deref() == Some(etag.as_str()),
+        (None, Some(last_modified)) => {
+            state.last_modified.as_deref() == Some(last_modified.as_str())
+        }
+        (None, None) => false,
+    }
+}
+
+/// How long before `now` the feed's dated items were published (items without a date of their own
+/// say nothing of the feed's pace).
+fn dated_ages(items: &[NewItem], now: DateTime<Utc>) -> Vec<Duration> {
+    items
+        .iter()
+        .filter(|item| item.item.date_source == DateSource::Feed)
+        .map(|item| age_at(item.item.published.timestamp(), now))
+        .collect()
+}
+
+fn age_at(published: i64, now: DateTime<Utc>) -> Duration {
+    Duration::from_secs(u64::try_from(now.timestamp() - published).unwrap_or(0))
+}
+
+fn log_polled(source: &SourceConfig, outcome: &PollOutcome) {
+    if let PollOutcome::Stored(summary) = outcome {
+        tracing::info!(
+            source = %source.id,
+            new = summary.new,
+            updated = summary.updated,
+            unchanged = summary.unchanged,
+            tombstoned = summary.tombstoned,
+            "polled"
+        );
+    } else {
+        tracing::debug!(source = %source.id, ?outcome, "polled, nothing new");
+    }
+}
+
+fn log_verdict(source: &SourceConfig, verdict: Verdict) {
+    match verdict {
+        Verdict::ValidatorsLied(new_items) => tracing::warn!(
+            source = %source.id,
+            new_items,
+            "the server said \"not modified\" but the feed had new items: its ETag/Last-Modified are not trusted; polling without them until they prove right"
+        ),
+        Verdict::BodyHashLied(new_items) => tracing::warn!(
+            source = %source.id,
+            new_items,
+            "a body identical to the last one held new items: every body is parsed until identical ones prove empty"
+        ),
+        Verdict::ValidatorsTrustedAgain => tracing::info!(
+            source = %source.id,
+            "the server's ETag/Last-Modified changed with the feed several times in a row: trusted again"
+        ),
+        Verdict::BodyHashTrustedAgain => tracing::info!(
+            source = %source.id,
+            "identical bodies held nothing new several times in a row: the shortcut is trusted again"
+        ),
+    }
 }
 
 /// A failed poll on its way to being recorded.
@@ -581,23 +813,42 @@ impl Poller for Ingestor {
     }
 
     async fn resume_state(&self, source: &SourceConfig) -> ResumeState {
-        match self.store().source_state(&source.id).await {
-            Ok(Some(state)) => ResumeState {
+        let stored = match self.store().source_state(&source.id).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::warn!(source = %source.id, %error, "cannot read schedule state; starting fresh");
+                return ResumeState::default();
+            }
+        };
+        let pace = match self.store().pace_and_trust(&source.id).await {
+            Ok((Some(pace), _)) => pace_from_record(&pace),
+            Ok((None, _)) => PaceState::default(),
+            Err(error) => {
+                tracing::warn!(source = %source.id, %error, "cannot read the learned pace; learning afresh");
+                PaceState::default()
+            }
+        };
+        match stored {
+            Some(state) => ResumeState {
                 consecutive_failures: u32::try_from(state.consecutive_failures).unwrap_or(0),
                 next_due: state.next_due.and_then(|t| DateTime::from_timestamp(t, 0)),
                 gone: state.gone_url.as_deref() == Some(source.url.as_str()),
+                pace,
             },
-            Ok(None) => ResumeState::default(),
-            Err(error) => {
-                tracing::warn!(source = %source.id, %error, "cannot read schedule state; starting fresh");
-                ResumeState::default()
-            }
+            None => ResumeState {
+                pace,
+                ..ResumeState::default()
+            },
         }
     }
 
-    async fn remember_next_due(&self, source_id: &str, next_due: DateTime<Utc>) {
-        if let Err(error) = self.store().record_next_due(source_id, next_due).await {
-            tracing::warn!(source = %source_id, %error, "cannot record next poll time");
+    async fn remember(&self, source_id: &str, next_due: DateTime<Utc>, pace: &PaceState) {
+        if let Err(error) = self
+            .store()
+            .record_plan(source_id, pace_to_record(pace), next_due)
+            .await
+        {
+            tracing::warn!(source = %source_id, %error, "cannot record the next poll time");
         }
     }
 }

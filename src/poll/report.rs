@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::poll::pace::PaceObservation;
 use crate::store::IngestSummary;
 
 /// The result of one poll.
@@ -14,6 +15,9 @@ pub struct PollReport {
     pub outcome: PollOutcome,
     /// Failures in a row after this poll (0 after a success), for backoff.
     pub consecutive_failures: u32,
+    /// What a successful poll saw of the source's pace, for its schedule (`poll::pace`).
+    #[serde(skip)]
+    pub observation: Option<PaceObservation>,
 }
 
 /// What one poll did.

@@ -1,6 +1,9 @@
-//! Decides when each source is polled: cron schedules, the spread-out first poll, backoff after failures.
+//! Decides when each source is polled: cron schedules or the learned pace of `auto` ones (`poll::pace`),
+//! the spread-out first poll, backoff after failures.
 //!
-//! The timing rules are pure functions of `now`; `spawn_source_loops` runs one task per enabled source, so a
+//! Every source's pace is learned from its polls, whatever its schedule (so switching to `auto` starts
+//! from what is known); only `auto` sources are planned by it, and they keep their planned poll across a
+//! restart. The timing rules are pure functions of `now`; `spawn_source_loops` runs one task per enabled source, so a
 //! source is never polled twice at once by the scheduler (the ingest layer also locks per source, for polls
 //! asked for from elsewhere), and every task ends when the shutdown signal flips. [`PollNow`] lets an
 //! operator's refresh wake a source's task early; the task then plans its next poll as after any other.
@@ -14,10 +17,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::config::SourceConfig;
+use crate::config::{Schedule, SourceConfig};
+use crate::poll::pace::{HINT_CEILING, PaceState, Reason};
 use crate::poll::report::{PollOutcome, PollReport};
 
-use crate::config::CronSchedule;
 /// Delay of the first poll of source number `index` out of `n_sources`, spread evenly over `spread`.
 pub fn startup_delay(index: usize, n_sources: usize, spread: Duration) -> Duration {
     if n_sources <= 1 {
@@ -29,33 +32,94 @@ pub fn startup_delay(index: usize, n_sources: usize, spread: Duration) -> Durati
 /// Longest wait after repeated failures; polling goes on at this pace forever.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(6 * 3600);
 
-/// When to poll next after an outcome: the next cron firing on success; after `consecutive_failures`
-/// failures, `interval × 2^(failures-1)` capped at [`BACKOFF_CAP`], stretched by `jitter` (0.0–1.0, up to
-/// +25%), and never earlier than the next firing or a Retry-After the server asked for.
-pub fn next_poll_time(
-    schedule: &CronSchedule,
+/// What may push a poll later than planned.
+#[derive(Debug, Clone, Copy)]
+pub struct Setbacks {
+    /// Failures in a row.
+    pub consecutive_failures: u32,
+    /// When the server asked us to come back.
+    pub retry_after: Option<DateTime<Utc>>,
+    /// 0.0–1.0, stretches a backoff by up to 25%.
+    pub jitter: f64,
+}
+
+/// `planned` (the next poll at the usual `interval`) pushed later by backoff and Retry-After, and what
+/// pushed it, if anything: after `consecutive_failures` failures, no earlier than `interval ×
+/// 2^(failures-1)` capped at [`BACKOFF_CAP`] and stretched by the jitter (up to +25%); never earlier than
+/// a Retry-After the server asked for.
+pub fn delayed(
+    planned: DateTime<Utc>,
+    interval: Duration,
     now: DateTime<Utc>,
-    consecutive_failures: u32,
-    retry_after: Option<DateTime<Utc>>,
-    jitter: f64,
-) -> DateTime<Utc> {
-    let next_firing = schedule
-        .next_after(now)
-        .unwrap_or(now + chrono::Duration::hours(24));
-    let mut due = next_firing;
-    if consecutive_failures > 0 {
-        let interval = schedule.interval_near(now).max(Duration::from_secs(1));
-        let exponent = (consecutive_failures - 1).min(20);
+    setbacks: Setbacks,
+) -> (DateTime<Utc>, Option<Reason>) {
+    let mut due = planned;
+    let mut reason = None;
+    if setbacks.consecutive_failures > 0 {
+        let interval = interval.max(Duration::from_secs(1));
+        let exponent = (setbacks.consecutive_failures - 1).min(20);
         let backoff = interval
             .saturating_mul(1u32 << exponent)
             .min(BACKOFF_CAP)
-            .mul_f64(1.0 + 0.25 * jitter.clamp(0.0, 1.0));
+            .mul_f64(1.0 + 0.25 * setbacks.jitter.clamp(0.0, 1.0));
         let backoff_due = now + chrono::Duration::from_std(backoff).unwrap_or_default();
-        due = due.max(backoff_due);
+        if backoff_due > due {
+            (due, reason) = (backoff_due, Some(Reason::Backoff));
+        }
     }
-    if let Some(retry_after) = retry_after {
-        due = due.max(retry_after);
+    if let Some(retry_after) = setbacks.retry_after
+        && retry_after > due
+    {
+        (due, reason) = (retry_after, Some(Reason::RetryAfter));
     }
+    (due, reason)
+}
+
+/// The next poll of `source` after a poll at `now`, with the failures and Retry-After of `report`; the
+/// pace learns from the report's observation whatever the schedule, and plans `auto` sources.
+pub fn plan_next_poll(
+    source: &SourceConfig,
+    pace: &mut PaceState,
+    report: &PollReport,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    if let Some(observation) = &report.observation {
+        pace.observe(observation, now);
+    }
+    let retry_after = match &report.outcome {
+        PollOutcome::Failed(failure) => failure.retry_after,
+        _ => None,
+    };
+    let setbacks = Setbacks {
+        consecutive_failures: report.consecutive_failures,
+        retry_after,
+        jitter: jitter_for(&source.id, report.consecutive_failures),
+    };
+    let (planned, interval) = match &source.schedule {
+        Schedule::Auto(bounds) if report.observation.is_some() || pace.interval.is_none() => {
+            let plan = pace.plan(*bounds, now);
+            (plan.due, plan.interval)
+        }
+        // A failure teaches nothing new: the interval stays what it was.
+        Schedule::Auto(_) => {
+            let interval = pace.interval.unwrap_or_default();
+            (
+                now + chrono::Duration::from_std(interval).unwrap_or_default(),
+                interval,
+            )
+        }
+        Schedule::Cron(cron) => {
+            let interval = cron.interval_near(now);
+            pace.interval = Some(interval);
+            pace.reason = Reason::Cron;
+            let next_firing = cron
+                .next_after(now)
+                .unwrap_or(now + chrono::Duration::hours(24));
+            (next_firing, interval)
+        }
+    };
+    let (due, delayed_by) = delayed(planned, interval, now, setbacks);
+    pace.delayed_by = delayed_by;
     due
 }
 
@@ -77,11 +141,13 @@ pub trait Poller: Send + Sync + 'static {
     fn poll(&self, source: &SourceConfig) -> impl Future<Output = PollReport> + Send;
     /// What the last run left behind: failures in a row, when the next poll was due, whether it is gone.
     fn resume_state(&self, source: &SourceConfig) -> impl Future<Output = ResumeState> + Send;
-    /// Remembers when the next poll is due, so a restart keeps backoff and Retry-After.
-    fn remember_next_due(
+    /// Remembers when the next poll is due and the pace planned by, so a restart keeps backoff,
+    /// Retry-After and the learned pace.
+    fn remember(
         &self,
         source_id: &str,
         next_due: DateTime<Utc>,
+        pace: &PaceState,
     ) -> impl Future<Output = ()> + Send;
 }
 
@@ -94,6 +160,8 @@ pub struct ResumeState {
     pub next_due: Option<DateTime<Utc>>,
     /// The source answered 410 Gone at its current URL.
     pub gone: bool,
+    /// What was learned of its pace.
+    pub pace: PaceState,
 }
 
 /// Wall-clock time that advances with tokio's clock, so a paused clock in tests moves cron time too.
@@ -239,16 +307,8 @@ async fn source_loop<P: Poller>(
         tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
         return;
     }
-    let mut delay = start.first_delay;
-    if let Some(next_due) = resume.next_due {
-        if start.keep_schedule && next_due > clock.now() {
-            // Reloaded and unchanged: keep the poll already planned.
-            delay = clock.delay_until(next_due);
-        } else if resume.consecutive_failures > 0 {
-            // Keep the backoff (and any Retry-After) the previous run had decided.
-            delay = delay.max(clock.delay_until(next_due));
-        }
-    }
+    let mut delay = first_delay(&source, &resume, start, clock.now());
+    let mut pace = resume.pace;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
@@ -258,29 +318,54 @@ async fn source_loop<P: Poller>(
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
         let report = Box::pin(poller.poll(&source)).await;
-        let retry_after = match &report.outcome {
-            PollOutcome::Failed(failure) => failure.retry_after,
-            PollOutcome::Gone => return,
-            _ => None,
-        };
+        if matches!(&report.outcome, PollOutcome::Gone) {
+            return;
+        }
         if matches!(&report.outcome, PollOutcome::Failed(f) if f.class == "gone") {
             tracing::warn!(source = %source.id, "stopped polling: 410 Gone");
             return;
         }
         let now = clock.now();
-        let due = next_poll_time(
-            &source.schedule,
-            now,
-            report.consecutive_failures,
-            retry_after,
-            jitter_for(&source.id, report.consecutive_failures),
-        );
-        Box::pin(poller.remember_next_due(&source.id, due)).await;
-        tracing::debug!(source = %source.id, next_poll = %due, "scheduled");
+        let due = plan_next_poll(&source, &mut pace, &report, now);
+        Box::pin(poller.remember(&source.id, due, &pace)).await;
+        tracing::debug!(source = %source.id, next_poll = %due, reason = %pace.delayed_by.unwrap_or(pace.reason), "scheduled");
         delay = clock.delay_until(due);
         if *shutdown.borrow() {
             return;
         }
+    }
+}
+
+/// How long a source loop waits before its first poll: the startup spread, unless the previous run
+/// planned a later poll that still stands (an unchanged source on reload, a backoff, an `auto` source's
+/// learned interval).
+fn first_delay(
+    source: &SourceConfig,
+    resume: &ResumeState,
+    start: LoopStart,
+    now: DateTime<Utc>,
+) -> Duration {
+    let delay = start.first_delay;
+    let Some(next_due) = resume.next_due else {
+        return delay;
+    };
+    let until_due = (next_due - now).to_std().unwrap_or(Duration::ZERO);
+    if start.keep_schedule && next_due > now {
+        // Reloaded and unchanged: keep the poll already planned.
+        return until_due;
+    }
+    if resume.consecutive_failures > 0 {
+        // Keep the backoff (and any Retry-After) the previous run had decided.
+        return delay.max(until_due);
+    }
+    match &source.schedule {
+        // A learned interval survives a restart; a plan beyond anything the rule could make (a clock
+        // that jumped) does not.
+        Schedule::Auto(bounds) if resume.pace.observed_at.is_some() => {
+            let longest = bounds.max_interval.max(HINT_CEILING) + Duration::from_secs(3600);
+            delay.max(until_due.min(longest))
+        }
+        _ => delay,
     }
 }
 
@@ -349,6 +434,7 @@ pub async fn run_heartbeat(heartbeat: Arc<Heartbeat>, mut stop: watch::Receiver<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::CronSchedule;
 
     #[test]
     fn a_heartbeat_is_alive_only_after_a_recent_beat() {
@@ -369,6 +455,33 @@ mod tests {
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, h, m, s).unwrap()
+    }
+
+    /// When a cron source polls next after an outcome: the next cron firing on success; after `consecutive_failures`
+    /// failures, `interval × 2^(failures-1)` capped at [`BACKOFF_CAP`], stretched by `jitter` (0.0–1.0, up to
+    /// +25%), and never earlier than the next firing or a Retry-After the server asked for.
+    fn next_poll_time(
+        schedule: &CronSchedule,
+        now: DateTime<Utc>,
+        consecutive_failures: u32,
+        retry_after: Option<DateTime<Utc>>,
+        jitter: f64,
+    ) -> DateTime<Utc> {
+        let next_firing = schedule
+            .next_after(now)
+            .unwrap_or(now + chrono::Duration::hours(24));
+        let interval = schedule.interval_near(now);
+        delayed(
+            next_firing,
+            interval,
+            now,
+            Setbacks {
+                consecutive_failures,
+                retry_after,
+                jitter,
+            },
+        )
+        .0
     }
 
     #[test]
@@ -493,6 +606,7 @@ mod tests {
                 source_id: source.id.clone(),
                 outcome,
                 consecutive_failures: *failures,
+                observation: None,
             }
         }
 
@@ -500,7 +614,7 @@ mod tests {
             self.resume.clone()
         }
 
-        async fn remember_next_due(&self, _source_id: &str, _next_due: DateTime<Utc>) {}
+        async fn remember(&self, _source_id: &str, _next_due: DateTime<Utc>, _pace: &PaceState) {}
     }
 
     fn source(schedule: &str) -> SourceConfig {
@@ -508,7 +622,7 @@ mod tests {
             id: "fake".into(),
             url: url::Url::parse("http://127.0.0.1:9/feed.xml").unwrap(),
             regions: vec!["shanxi"],
-            schedule: CronSchedule::parse(schedule).unwrap(),
+            schedule: CronSchedule::parse(schedule).unwrap().into(),
             enabled: true,
             title: None,
             encoding: None,
@@ -554,6 +668,7 @@ mod tests {
             consecutive_failures: 0,
             next_due: Some(Utc::now() + chrono::Duration::seconds(300)),
             gone: false,
+            pace: PaceState::default(),
         };
         let kept = FakePoller::new(vec![FakeAnswer::Ok], planned.clone());
         let (stop_kept, _loops) = start_keeping(&kept, "*/5 * * * *", true);
@@ -686,6 +801,7 @@ mod tests {
             consecutive_failures: 4,
             next_due: Some(Utc::now() + chrono::Duration::seconds(1800)),
             gone: false,
+            pace: PaceState::default(),
         };
         let poller = FakePoller::new(vec![FakeAnswer::Ok], resume);
         let (stop, _loops) = start(&poller, "*/10 * * * * *");

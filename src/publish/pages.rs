@@ -7,7 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use super::map::{self, MapEntry, MapView, beijing_time};
-use crate::health::RegionHealth;
+use crate::health::{RegionHealth, SourceHealth};
 use crate::opml::{Outline, write_opml};
 use crate::regions::{self, NATIONAL, REGIONS, Region};
 use crate::store::{RegionActivity, RegionCount};
@@ -202,15 +202,80 @@ fn source_cells(health: &[RegionHealth], slug: &str) -> String {
                 (Some(error), None) => format!(" ({error})"),
                 _ => String::new(),
             };
+            let pace = pace_note(source);
             format!(
-                "{} <span class=\"{class}\">{}</span><small>{}</small>",
+                "{} <span class=\"{class}\">{}</span><small>{}{}</small>",
                 escape(source.title.as_deref().unwrap_or(&source.id)),
                 escape(source.status),
-                escape(&since)
+                escape(&since),
+                if pace.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", escape(&pace))
+                }
             )
         })
         .collect::<Vec<_>>()
         .join("<br/>")
+}
+
+/// How often a source is polled and why, its new items per day and requests per new item over the last
+/// week, and whether its validators are trusted, in a few words.
+fn pace_note(source: &SourceHealth) -> String {
+    let mut parts = Vec::new();
+    if let Some(seconds) = source.interval_secs {
+        let reason = source.interval_reason.as_deref().map_or("", reason_words);
+        parts.push(if reason.is_empty() {
+            format!("每{}", duration_words(seconds))
+        } else {
+            format!("每{}（{reason}）", duration_words(seconds))
+        });
+    }
+    if let Some(per_day) = source.items_per_day {
+        parts.push(format!("{per_day:.1}条/天"));
+    }
+    if let Some(ratio) = source.requests_per_new_item {
+        parts.push(format!("{ratio:.1}次请求/新条目"));
+    }
+    if source.validators != "trusted" {
+        parts.push("ETag/Last-Modified不可信".to_string());
+    }
+    parts.join(" · ")
+}
+
+/// An interval reason (`health::SourceHealth::interval_reason`) in words.
+fn reason_words(reason: &str) -> &str {
+    match reason {
+        "posting-rate" => "按发布频率",
+        "feed-window" => "防止条目溢出",
+        "slowing-down" => "无新条目，渐缓",
+        "new-source" => "新来源",
+        "min-interval" => "最短间隔",
+        "max-interval" => "最长间隔",
+        "update-period" => "sy:updatePeriod",
+        "max-age" => "Cache-Control",
+        "expires" => "Expires",
+        "skip-hours" => "skipHours",
+        "skip-days" => "skipDays",
+        "backoff" => "失败后退避",
+        "retry-after" => "Retry-After",
+        "cron" => "",
+        other => other,
+    }
+}
+
+/// `42分钟`, `2.5小时`, `3天`.
+fn duration_words(seconds: i64) -> String {
+    let trim = |value: f64| {
+        let text = format!("{value:.1}");
+        text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+    };
+    match seconds {
+        ..120 => format!("{seconds}秒"),
+        120..7200 => format!("{}分钟", (seconds + 30) / 60),
+        7200..172_800 => format!("{}小时", trim(seconds as f64 / 3600.0)),
+        _ => format!("{}天", trim(seconds as f64 / 86_400.0)),
+    }
 }
 
 /// The table below the map: one row per region (area by area), then `national`.

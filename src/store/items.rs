@@ -129,6 +129,15 @@ impl Store {
     /// Stores one successful poll in one transaction: new items inserted, edited ones updated in place,
     /// the source's state refreshed.
     pub async fn record_success(&self, poll: PollSuccess) -> Result<IngestSummary, StoreError> {
+        Ok(self.record_poll(poll).await?.0)
+    }
+
+    /// [`Store::record_success`], also saying when each new item was published (unix seconds; the
+    /// first-seen time for an item without a date): what `poll::pace` learns a posting rate from.
+    pub async fn record_poll(
+        &self,
+        poll: PollSuccess,
+    ) -> Result<(IngestSummary, Vec<i64>), StoreError> {
         let version = self.version.clone();
         let stories = self.stories.clone();
         self.write(move |connection| {
@@ -137,6 +146,7 @@ impl Store {
             let mut writer = PollWriter::new(&transaction, &poll, &mut stories);
             let mut summary = writer.store_items()?;
             let new_heads = std::mem::take(&mut writer.new_heads);
+            let new_published = std::mem::take(&mut writer.new_published);
             if !summary.changed_data && feed_title_changed(&transaction, &poll)? {
                 // A new feed title shows in every item's attribution: it changes the output too.
                 next_change_seq(&transaction, poll.now)?;
@@ -151,7 +161,7 @@ impl Store {
                 version.change_seq.store(change_seq, Ordering::SeqCst);
                 version.changed_at.store(changed_at, Ordering::SeqCst);
             }
-            Ok(summary)
+            Ok((summary, new_published))
         })
         .await
     }
@@ -221,6 +231,8 @@ struct PollWriter<'a> {
     change_seq: Option<i64>,
     /// New items that start a story, to join the story index once the transaction commits.
     new_heads: Vec<StoryCandidate>,
+    /// When each new item was published, unix seconds.
+    new_published: Vec<i64>,
 }
 
 impl<'a> PollWriter<'a> {
@@ -236,6 +248,7 @@ impl<'a> PollWriter<'a> {
             stories_ready: false,
             change_seq: None,
             new_heads: Vec::new(),
+            new_published: Vec::new(),
         }
     }
 
@@ -261,6 +274,7 @@ impl<'a> PollWriter<'a> {
                 None => {
                     let (item_id, merged) = self.insert(new_item)?;
                     summary.new += 1;
+                    self.new_published.push(new_item.item.published.timestamp());
                     summary.merged += usize::from(merged);
                     for tag in &new_item.regions {
                         summary.new_tags[tag.origin as usize] += 1;

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_tombstones.sql"),
     include_str!("migrations/0005_stories.sql"),
     include_str!("migrations/0006_lent_tags.sql"),
+    include_str!("migrations/0007_pace.sql"),
 ];
 
 pub(super) fn configure(connection: &Connection) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::pace::{SourceWeek, activity_by_source};
 use super::{Store, StoreError};
 
 /// A failed poll, for the source's status.
@@ -61,6 +62,21 @@ pub struct SourceState {
     pub moved_to: Option<String>,
     /// The URL that answered 410 Gone; polling stops while the source keeps this URL.
     pub gone_url: Option<String>,
+    /// The interval planned last (before any backoff), seconds; filled by `source_states` only.
+    pub interval_secs: Option<i64>,
+    /// Why that interval (`posting-rate`, `ttl`, `max-interval`, `cron`, …).
+    pub interval_reason: Option<String>,
+    /// What pushed the next poll later than planned (`backoff`, `retry-after`).
+    pub delayed_by: Option<String>,
+    /// Since when the source's validators are not sent (they said unchanged when it had changed).
+    pub validators_distrusted_since: Option<i64>,
+    /// Since when identical bodies are parsed all the same (one held new items).
+    pub body_hash_distrusted_since: Option<i64>,
+    /// Requests and new items of the last seven days.
+    pub week: SourceWeek,
+    /// Items a day at the weekly posting rate learned from the items' dates (`poll::pace`), once
+    /// learned.
+    pub posting_rate_per_day: Option<f64>,
 }
 
 impl Store {
@@ -109,23 +125,6 @@ impl Store {
         .await
     }
 
-    /// Remembers when the scheduler plans to poll `source_id` next, so a restart keeps its backoff.
-    pub async fn record_next_due(
-        &self,
-        source_id: &str,
-        next_due: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let source_id = source_id.to_string();
-        self.write(move |connection| {
-            connection.execute(
-                "UPDATE sources SET next_due = ?2 WHERE id = ?1",
-                params![source_id, next_due.timestamp()],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
     /// The stored state of one source.
     pub async fn source_state(&self, source_id: &str) -> Result<Option<SourceState>, StoreError> {
         let source_id = source_id.to_string();
@@ -142,13 +141,31 @@ impl Store {
         .await
     }
 
-    /// Every source's stored state, by id.
+    /// Every source's stored state, by id, with its pace, trust and last week.
     pub async fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
         self.read(|connection| {
             let mut statement = connection.prepare(&format!("{SOURCE_COLUMNS} ORDER BY id"))?;
-            let states = statement
+            let mut states = statement
                 .query_map([], source_state_from_row)?
                 .collect::<Result<Vec<_>, _>>()?;
+            let activity: std::collections::HashMap<_, _> =
+                activity_by_source(connection, Utc::now())?
+                    .into_iter()
+                    .map(|(id, pace, trust, week)| (id, (pace, trust, week)))
+                    .collect();
+            for state in &mut states {
+                let Some((pace, trust, week)) = activity.get(&state.id) else {
+                    continue;
+                };
+                state.interval_secs = pace.interval_secs;
+                state.interval_reason = pace.reason.clone();
+                state.delayed_by = pace.delayed_by.clone();
+                state.validators_distrusted_since = trust.validators_distrusted_since;
+                state.body_hash_distrusted_since = trust.body_hash_distrusted_since;
+                state.week = *week;
+                state.posting_rate_per_day = (pace.weekly_seconds >= 3600.0)
+                    .then(|| pace.weekly_items / pace.weekly_seconds * 86_400.0);
+            }
             Ok(states)
         })
         .await
@@ -180,5 +197,6 @@ fn source_state_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SourceStat
         next_due: row.get(14)?,
         moved_to: row.get(15)?,
         gone_url: row.get(16)?,
+        ..SourceState::default()
     })
 }
