@@ -2,6 +2,7 @@
 //! only parses arguments and calls [`run`]. `add_source` finds and adds a feed from a URL.
 
 mod add_source;
+mod preview;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -101,6 +102,27 @@ pub enum Command {
         #[arg(long)]
         source: Option<String>,
     },
+    /// Read one source as a poll would and print each item's title, link, date (and where it came
+    /// from) and regions with their evidence; nothing is stored. For editors writing [source.html] or
+    /// [source.json] rules: try them on a saved copy of the page with --file.
+    Preview {
+        /// Config file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The source's id.
+        #[arg(long)]
+        source: String,
+        /// Read this saved copy of the source's page instead of fetching it (its links resolve against
+        /// the source's url; no articles are read).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// With [source.article]: how many of the listed items have their article page read.
+        #[arg(long, default_value_t = 3)]
+        articles: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Tag a title (and optionally its summary) as a national source's item would be, and print each
     /// region with the evidence that put it there, and every place name found: for editors checking
     /// why an item landed in a feed.
@@ -145,6 +167,19 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::ExportOpml { config } => export_opml(&config),
         Command::Stats { config, json } => stats(&config, json),
         Command::PollOnce { config, source } => poll_once(&config, source.as_deref()),
+        Command::Preview {
+            config,
+            source,
+            file,
+            articles,
+            json,
+        } => preview::preview(&preview::PreviewRequest {
+            config: &config,
+            source: &source,
+            file: file.as_deref(),
+            articles,
+            json,
+        }),
         Command::Tag {
             title,
             summary,

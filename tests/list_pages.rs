@@ -305,3 +305,101 @@ async fn json_lists_are_tagged_by_their_text_and_redesigns_show_as_no_items() {
         "{sources}"
     );
 }
+
+/// Runs the binary with `args`: whether it succeeded, its stdout and stderr.
+async fn regionfeed(args: Vec<String>) -> (bool, String, String) {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_regionfeed"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn preview_args(config: &std::path::Path, source: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "preview".to_string(),
+        "--config".to_string(),
+        config.display().to_string(),
+        "--source".to_string(),
+        source.to_string(),
+    ];
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    args
+}
+
+#[tokio::test]
+async fn preview_shows_what_a_poll_would_read_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FixtureServer::start().await;
+    serve_pages(&server);
+    let config = dir.path().join("regionfeed.toml");
+    let database = dir.path().join("preview.db");
+    std::fs::write(
+        &config,
+        format!(
+            "[storage]\ndatabase = \"{}\"\n{}",
+            database.display(),
+            sources(&server)
+        ),
+    )
+    .unwrap();
+
+    // Online: the page fetched, the newest two articles read (their text counted).
+    let (ok, stdout, stderr) =
+        regionfeed(preview_args(&config, "sx-list", &["--articles", "2"])).await;
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("sx-list (html source)") && stdout.contains("5 items"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 entry had no link"), "{stdout}");
+    let first = server.url("sx/news/2026/1125/1.html");
+    assert!(stdout.contains(&format!("link     {first}")), "{stdout}");
+    assert!(
+        stdout.contains("2026-11-25 10:52 +08:00 — given by the source"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the day in the link"), "{stdout}");
+    assert_eq!(stdout.matches("article  read: text").count(), 2, "{stdout}");
+    assert!(stdout.contains("regions  shanxi (source)"), "{stdout}");
+
+    // Offline, from a saved copy: links resolve against the source's url; no article is read.
+    let saved = dir.path().join("list.json");
+    std::fs::write(&saved, JSON_LIST.replace("{base}", "https://js.example.cn")).unwrap();
+    let (ok, stdout, stderr) = regionfeed(preview_args(
+        &config,
+        "js-json",
+        &["--file", saved.to_str().unwrap(), "--json"],
+    ))
+    .await;
+    assert!(ok, "{stderr}");
+    let preview: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(preview["kind"], "json");
+    let items = preview["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{stdout}");
+    assert!(items.iter().all(|item| item["article"].is_null()));
+    assert!(
+        items
+            .iter()
+            .any(|item| item["regions"][0]["region"] == "jiangsu"),
+        "{stdout}"
+    );
+
+    // A page the rules no longer fit: exit 1, the selector and page named.
+    let (ok, _, stderr) = regionfeed(preview_args(&config, "redesigned", &[])).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("[no-items]") && stderr.contains("`div.content_list li` matched nothing"),
+        "{stderr}"
+    );
+    assert!(!database.exists(), "preview stores nothing");
+}

@@ -115,7 +115,7 @@ fn ids_of(config: Option<&Config>) -> HashSet<String> {
 }
 
 /// An HTTP client with the config's `[poll]` settings (the defaults without a config).
-fn fetcher_for(config: Option<&Config>) -> anyhow::Result<Fetcher> {
+pub(super) fn fetcher_for(config: Option<&Config>) -> anyhow::Result<Fetcher> {
     let defaults;
     let poll = match config {
         Some(config) => &config.poll,
