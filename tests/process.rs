@@ -125,7 +125,17 @@ fn poll_once_reports_each_source_and_fails_if_any_failed() {
         stdout.contains("demo-shanxi") && stdout.contains("4 new"),
         "{stdout}"
     );
-    assert!(stdout.contains("35 sources polled, 0 failed"), "{stdout}");
+    assert!(stdout.contains("37 sources polled, 0 failed"), "{stdout}");
+    // The two sources without a feed: an HTML list page and a JSON list.
+    for (id, new) in [
+        ("demo-jilin-list", "4 new"),
+        ("demo-national-list", "3 new"),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(id) && l.contains(new)),
+            "{id}: {stdout}"
+        );
+    }
 
     let output = Command::new(binary())
         .args(["sources", "--config"])

@@ -14,6 +14,11 @@ keep_days) and ends the map's 24-hour window at the newest item ([server] activi
 "newest-item") rather than now. Fixed dates keep the demo, its tests and the README's screenshot the
 same on every run; dates written at start-up would need the daemon to run this script.
 
+Two sources have no feed: an HTML list page (a GB2312 government portal, read with CSS selectors from
+[source.html]; its <base href> makes the links real web addresses) and a JSON list (read with dot paths
+from [source.json]), as a site without a feed is configured. Neither reads article pages, so the demo
+stays offline.
+
 Kept as a script because the GBK and Big5 files are easier to regenerate than to edit.
 """
 import datetime
@@ -248,6 +253,63 @@ def national_feed():
     return [("demo-national", "national.xml", "national", "中新网滚动新闻（演示）", "datelines place items in regions")]
 
 
+def jilin_list_page():
+    """A provincial government's news list, as such portals look: a nav bar, then one li per story with
+    the date in a span; GB2312 declared in a meta tag, the links relative to <base href>."""
+    stories = [
+        ("长春市冬季冰雪旅游季启动", "2026/11/25/art_1.html", at(90)),
+        ("吉林市雾凇观赏季迎来首批游客", "2026/11/25/art_2.html", at(6 * 60)),
+        ("延边州推进边境贸易便利化", "2026/11/24/art_3.html", at(19 * 60)),
+        ("四平市完成秋粮收购三成以上", "2026/11/24/art_4.html", at(31 * 60)),
+    ]
+    rows = "\n".join(
+        f'<li><a href="{link}" target="_blank">{title}</a><span class="date">{time:%Y-%m-%d %H:%M}</span></li>'
+        for title, link, time in stories)
+    page = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>今日吉林（演示）</title>
+<base href="https://www.example.gov.cn/jl/news/">
+</head>
+<body>
+<div class="nav"><a href="/">首页</a> <a href="/jl/news/">今日吉林</a> <a href="/jl/zwgk/">政务公开</a></div>
+<div class="list">
+<ul class="news">
+{rows}
+</ul>
+</div>
+<div class="footer">吉林省人民政府（regionfeed 离线演示页）</div>
+</body>
+</html>
+"""
+    write("jilin-list.html", page, "gbk")
+    table = '[source.html]\nitem = "ul.news li"\ntitle = "a"\nlink = "a@href"\ndate = "span.date"'
+    return [("demo-jilin-list", "jilin-list.html", "jilin", "今日吉林（演示，HTML 列表页）",
+             "an HTML page without a feed", table)]
+
+
+def national_json_list():
+    """A news app's JSON list API: items under data.list, Unix-millisecond times, a digest whose dateline
+    places each item (the source itself is national)."""
+    import json
+    items = [
+        ("福州马尾船政文化街区夜游开放", "https://www.example.cn/app/news/60001", at(45),
+         "中新网福州11月25日电 马尾船政文化街区夜游项目25日开放。"),
+        ("成都大运公园冬季花展开幕", "https://www.example.cn/app/news/60002", at(7 * 60),
+         "中新网成都11月25日电 大运公园冬季花展开幕，展出花卉百余种。"),
+        ("贵阳龙洞堡机场年旅客吞吐量创新高", "https://www.example.cn/app/news/60003", at(22 * 60),
+         "中新网贵阳11月24日电 龙洞堡机场今年旅客吞吐量创历史新高。"),
+    ]
+    document = {"code": 0, "msg": "ok", "data": {"list": [
+        {"title": title, "url": url, "pubtime": int(time.timestamp() * 1000), "digest": digest}
+        for title, url, time, digest in items]}}
+    write("national-list.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    table = '[source.json]\nitems = "data.list"\ndate = "pubtime"\nsummary = "digest"'
+    return [("demo-national-list", "national-list.json", "national", "新闻客户端列表（演示，JSON）",
+             "a JSON list without a feed", table)]
+
+
 CONFIG_HEAD = """# Offline demo: every source is a bundled file under demo-feeds/, so the daemon runs with no network.
 #   cargo run --release -- run --config config/demo.toml
 #   then open http://127.0.0.1:8080/ (the map) or curl http://127.0.0.1:8080/feeds/shanxi.xml
@@ -274,13 +336,14 @@ keep_days = 36500
 
 def write_config(sources):
     parts = [CONFIG_HEAD]
-    for source_id, file_name, region, title, note in sources:
+    for source_id, file_name, region, title, note, *table in sources:
         lines = ["", "[[source]]", f'id = "{source_id}"']
         if title:
             lines.append(f'title = "{title}"')
         url = f'url = "file://demo-feeds/{file_name}"'
         lines.append(f"{url:<44} # {note}" if note else url)
         lines.append(f'region = "{region}"')
+        lines.extend(table)
         parts.append("\n".join(lines) + "\n")
     with open(os.path.join(HERE, "..", "demo.toml"), "w", encoding="utf-8") as f:
         f.write("".join(parts))
@@ -288,7 +351,7 @@ def write_config(sources):
 
 def main():
     sources = (shanxi_feed() + shaanxi_feed() + regional_feeds() + bingtuan_feed() + traditional_feeds()
-               + national_feed())
+               + national_feed() + jilin_list_page() + national_json_list())
     write_config(sources)
     print(f"{len(sources)} sources written")
 
