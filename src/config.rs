@@ -22,7 +22,7 @@ pub use cron::CronSchedule;
 pub use edit::{EditError, NEW_CONFIG, NewSource, append_sources};
 pub use listing::{
     ArticleRule, DEFAULT_MAX_ARTICLES_PER_POLL, FieldRule, HtmlList, JsonList, JsonPath,
-    SourceKind, check_selector,
+    LinkPattern, SourceKind, check_selector,
 };
 pub use problems::{ConfigError, Problem};
 pub use schedule::{AUTO, PaceBounds, Schedule};
@@ -498,6 +498,15 @@ region = "national"
             "[[source]]\nid = \"a\"\nurl = \"http://x/\"\nregion = \"anhui\"\n[source.html]\nitem = \"li\"\n[source.json]\nitems = \"x\"\n",
             6,
             &["both [source.html] and [source.json]"],
+        );
+        check_rejected(
+            "[[source]]\nid = \"a\"\nurl = \"http://x/\"\nregion = \"anhui\"\n[source.html]\nitem = \"li\"\nlink_pattern = \"/news/(\"\n",
+            7,
+            &[
+                "source \"a\"",
+                "html.link_pattern",
+                "invalid regular expression",
+            ],
         );
     }
 

@@ -45,6 +45,37 @@ pub struct HtmlList {
     pub date: Option<FieldRule>,
     /// A short text, if the page shows one.
     pub summary: Option<FieldRule>,
+    /// Only entries whose absolute link this matches are items (a homepage's navigation left out).
+    pub link_pattern: Option<LinkPattern>,
+}
+
+/// `link_pattern`: a regular expression an item's absolute link must match (anywhere in it).
+#[derive(Debug, Clone)]
+pub struct LinkPattern(regex::Regex);
+
+impl LinkPattern {
+    /// Compiles `text`; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<LinkPattern, String> {
+        regex::Regex::new(text)
+            .map(LinkPattern)
+            .map_err(|error| format!("invalid regular expression: {error}"))
+    }
+
+    /// Whether `link` is an item's link.
+    pub fn matches(&self, link: &str) -> bool {
+        self.0.is_match(link)
+    }
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for LinkPattern {
+    fn eq(&self, other: &LinkPattern) -> bool {
+        self.as_str() == other.as_str()
+    }
 }
 
 /// `selector@attribute`: a value inside an element: the text of the first element matching `selector`
@@ -225,6 +256,19 @@ fn html_list(raw: &RawHtmlList, id: &str, report: &mut Report<'_>) -> Option<Htm
     let link = field(&raw.link, "link");
     let date = field(&raw.date, "date");
     let summary = field(&raw.summary, "summary");
+    let link_pattern = match &raw.link_pattern {
+        None => Some(None),
+        Some(pattern) => match LinkPattern::parse(pattern.get_ref()) {
+            Ok(pattern) => Some(Some(pattern)),
+            Err(reason) => {
+                report(
+                    pattern.span(),
+                    format!("source \"{id}\": html.link_pattern: {reason}"),
+                );
+                None
+            }
+        },
+    };
     let default = |text: &str| FieldRule::parse(text).expect("default field rules parse");
     Some(HtmlList {
         item: item?,
@@ -232,6 +276,7 @@ fn html_list(raw: &RawHtmlList, id: &str, report: &mut Report<'_>) -> Option<Htm
         link: link?.unwrap_or_else(|| default("a@href")),
         date: date?,
         summary: summary?,
+        link_pattern: link_pattern?,
     })
 }
 

@@ -99,6 +99,7 @@ pub(super) struct RawHtmlList {
     pub(super) link: Option<Spanned<String>>,
     pub(super) date: Option<Spanned<String>>,
     pub(super) summary: Option<Spanned<String>>,
+    pub(super) link_pattern: Option<Spanned<String>>,
 }
 
 /// `[source.json]`.

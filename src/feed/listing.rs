@@ -19,7 +19,7 @@ use super::parse::{
     ParseError, ParseOptions, ParsedFeed, ParsedItem, absolute_link, cut_chars, fallback_title,
     html_field, keep_newest, parse_feed,
 };
-use crate::config::{FieldRule, HtmlList, JsonList, JsonPath, SourceKind};
+use crate::config::{FieldRule, HtmlList, JsonList, JsonPath, LinkPattern, SourceKind};
 use crate::text::escape;
 
 /// The items of a source's body, read as its kind says: a feed, an HTML list page or a JSON list.
@@ -55,7 +55,7 @@ pub fn parse_html_list(
     for element in page.select(&item_selector) {
         found.matched += 1;
         let listed = fields.read(element);
-        found.add(listed, base.as_ref(), options);
+        found.add(listed, base.as_ref(), rules.link_pattern.as_ref(), options);
     }
     let title = selector("title")
         .ok()
@@ -136,15 +136,29 @@ struct Found {
     items: Vec<ParsedItem>,
     matched: usize,
     without_link: usize,
+    /// Entries whose link `link_pattern` does not match (navigation, not news).
+    off_pattern: usize,
 }
 
 impl Found {
     /// Adds an HTML entry: its link resolved against `base`, its date text read.
-    fn add(&mut self, listed: Listed<String>, base: Option<&Url>, options: &ParseOptions) {
+    fn add(
+        &mut self,
+        listed: Listed<String>,
+        base: Option<&Url>,
+        pattern: Option<&LinkPattern>,
+        options: &ParseOptions,
+    ) {
         let link = listed
             .link
             .as_deref()
             .and_then(|href| absolute_link(href, base));
+        if let (Some(link), Some(pattern)) = (&link, pattern)
+            && !pattern.matches(link)
+        {
+            self.off_pattern += 1;
+            return;
+        }
         let date = listed
             .date
             .as_deref()
@@ -214,6 +228,12 @@ impl Found {
     ) -> Result<ParsedFeed, ParseError> {
         if self.matched == 0 {
             return Err(ParseError::NoItems(nothing_matched()));
+        }
+        if self.items.is_empty() && self.off_pattern > 0 {
+            return Err(ParseError::NoItems(format!(
+                "{} entries matched; {} had a link but none matching `link_pattern`",
+                self.matched, self.off_pattern
+            )));
         }
         if self.items.is_empty() {
             return Err(ParseError::NoItems(format!(
@@ -432,6 +452,7 @@ mod tests {
             link: FieldRule::parse("a@href").unwrap(),
             date: date.map(|d| FieldRule::parse(d).unwrap()),
             summary: None,
+            link_pattern: None,
         }
     }
 
@@ -532,6 +553,32 @@ mod tests {
             error
                 .to_string()
                 .contains("2 entries matched but none had a web link at `a@href`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn link_pattern_keeps_articles_and_leaves_a_homepages_navigation_out() {
+        let homepage = r#"<ul class="nav"><li><a href="/">首页</a></li><li><a href="/sx/">山西</a></li></ul>
+<ul><li><a href="/news/2026/1125/1.html">太原初雪</a></li><li><a href="/about.html">关于我们</a></li>
+<li><a href="https://www.sx.chinanews.com.cn/news/2026/1124/8.html">晋中</a></li></ul>"#;
+        let mut rules = rules("li", None);
+        rules.link_pattern = Some(LinkPattern::parse(r"/news/\d{4}/\d{4}/\d+\.html$").unwrap());
+        let feed = parse_html_list(homepage.as_bytes(), None, &rules, &options()).unwrap();
+        let titles: Vec<&str> = feed.items.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, ["太原初雪", "晋中"]);
+        assert_eq!(
+            feed.items_without_link, 0,
+            "navigation is not a missing link"
+        );
+
+        rules.link_pattern = Some(LinkPattern::parse(r"/detail-\w+\.shtml$").unwrap());
+        let error = parse_html_list(homepage.as_bytes(), None, &rules, &options()).unwrap_err();
+        assert_eq!(error.class(), "no-items");
+        assert!(
+            error
+                .to_string()
+                .contains("5 entries matched; 5 had a link but none matching `link_pattern`"),
             "{error}"
         );
     }
