@@ -104,7 +104,7 @@ pub enum Command {
     },
     /// Read one source as a poll would and print each item's title, link, date (and where it came
     /// from) and regions with their evidence; nothing is stored. For editors writing [source.html] or
-    /// [source.json] rules: try them on a saved copy of the page with --file.
+    /// [source.json] rules: try them on a saved copy of the page with --html FILE.
     Preview {
         /// Config file (TOML).
         #[arg(long, short)]
@@ -112,9 +112,9 @@ pub enum Command {
         /// The source's id.
         #[arg(long)]
         source: String,
-        /// Read this saved copy of the source's page instead of fetching it (its links resolve against
-        /// the source's url; no articles are read).
-        #[arg(long)]
+        /// Read this saved copy of the source's page (HTML, JSON or a feed) instead of fetching it (its
+        /// links resolve against the source's url; no articles are read).
+        #[arg(long = "html", alias = "file", value_name = "FILE")]
         file: Option<PathBuf>,
         /// With [source.article]: how many of the listed items have their article page read.
         #[arg(long, default_value_t = 3)]

@@ -378,7 +378,7 @@ async fn preview_shows_what_a_poll_would_read_and_stores_nothing() {
     let (ok, stdout, stderr) = regionfeed(preview_args(
         &config,
         "js-json",
-        &["--file", saved.to_str().unwrap(), "--json"],
+        &["--html", saved.to_str().unwrap(), "--json"],
     ))
     .await;
     assert!(ok, "{stderr}");

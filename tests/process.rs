@@ -85,6 +85,18 @@ fn check_config_accepts_the_bundled_configs() {
         );
         assert!(String::from_utf8_lossy(&output.stdout).contains(": ok ("));
     }
+    // The production example has a source of its own for every region (not only national items).
+    let production = regionfeed::config::load(&repo_path("config/regionfeed.toml")).unwrap();
+    for region in regionfeed::regions::REGIONS {
+        assert!(
+            production
+                .sources
+                .iter()
+                .any(|source| source.regions.contains(&region.slug)),
+            "no source for {}",
+            region.slug
+        );
+    }
 }
 
 #[test]

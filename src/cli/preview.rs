@@ -1,4 +1,4 @@
-//! `regionfeed preview --config C --source ID [--file F] [--articles N] [--json]`: reads one source as a
+//! `regionfeed preview --config C --source ID [--html FILE] [--articles N] [--json]`: reads one source as a
 //! poll would — its URL fetched (or a saved copy of the page read), its items parsed by the source's kind
 //! and rules, the first articles read — and prints each item's title, link, date and where the date came
 //! from, and regions with the evidence for each. Nothing is stored: for editors writing selectors.
@@ -273,7 +273,7 @@ fn render_text(preview: &Preview, source: &SourceConfig) -> String {
         n => out.push_str(&format!("{n} entries had no link and are left out\n")),
     }
     if source.article.is_some() && preview.items.iter().all(|item| item.article.is_none()) {
-        out.push_str("articles not read (--file, or --articles 0)\n");
+        out.push_str("articles not read (--html, or --articles 0)\n");
     }
     if preview.items_left_out > 0 {
         out.push_str(&format!(
