@@ -86,6 +86,30 @@ fn serve_pages(server: &FixtureServer) {
             JSON_LIST.replace("{base}", &server.base),
         ),
     );
+    // A national feed whose one-line descriptions say nothing of place: the article's dateline does.
+    let article = ARTICLE
+        .replace("{title}", "冬季供暖全面启动")
+        .replace("{place}", "南宁")
+        .replace("{day}", "25")
+        .replace("{date}", "2026年11月25日 08:00")
+        .replace("{lead}", "今冬供暖全面启动。")
+        .replace("{n}", "7");
+    server.set(
+        "gn/2026/1125/7.html",
+        Canned::new(200, "text/html", gbk(&article)),
+    );
+    server.set(
+        "national/rss.xml",
+        Canned::rss(&common::rss(
+            "滚动新闻",
+            &[(
+                "",
+                &server.url("gn/2026/1125/7.html"),
+                "冬季供暖全面启动",
+                "2026-11-25 08:00:00",
+            )],
+        )),
+    );
     server.set(
         "redesigned/index.html",
         Canned::new(
@@ -125,6 +149,13 @@ date = "pubtime"
 summary = "digest"
 
 [[source]]
+id = "national-rss"
+url = "{national}"
+region = "national"
+[source.article]
+content = "div.left_zw"
+
+[[source]]
 id = "redesigned"
 url = "{redesigned}"
 region = "hebei"
@@ -134,6 +165,7 @@ item = "div.content_list li"
         sx = server.url("sx/news/index.shtml"),
         js = server.url("js/list.json"),
         redesigned = server.url("redesigned/index.html"),
+        national = server.url("national/rss.xml"),
     )
 }
 
@@ -292,6 +324,15 @@ async fn json_lists_are_tagged_by_their_text_and_redesigns_show_as_no_items() {
     );
     let again = stored(&daemon, "js-json").await;
     assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
+
+    // [source.article] on a feed: the article's text (its dateline) places the item.
+    let national = stored(&daemon, "national-rss").await;
+    assert_eq!(national.new, 1);
+    let guangxi = feed_entries(&daemon, "/feeds/guangxi.xml").await;
+    assert!(
+        guangxi.iter().any(|(_, title)| title == "冬季供暖全面启动"),
+        "{guangxi:?}"
+    );
 
     let report = daemon.poll_source("redesigned").await.unwrap();
     let PollOutcome::Failed(failure) = report.outcome else {
