@@ -227,13 +227,8 @@ async fn healthy_sources_keep_their_schedule_beside_faults() {
     server.set("healthy1.xml", good_feed("healthy1", 0));
     server.set("healthy2.xml", good_feed("healthy2", 0));
     install_faults(&server);
-    let refused_url = format!(
-        "http://{}/feed.xml",
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-    );
+    let (_refusing, refused_address) = refusing_port();
+    let refused_url = format!("http://{refused_address}/feed.xml");
     let reset_url = resetting_server(Arc::default()).await;
     // Every source every second; the loopback host stands in for many sites, so per-host limits are
     // generous (a slow faulty feed on the same real host would hold one of its slots).
@@ -376,6 +371,15 @@ async fn check_states_and_nothing_stored(
     assert_eq!(status, 200);
 }
 
+/// A loopback port bound but not listening: connections to it are refused, and while the socket lives
+/// no other server (another test's) can be given the port.
+fn refusing_port() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = socket.local_addr().unwrap();
+    (socket, address)
+}
+
 /// The faults clear: every source recovers by itself on its next poll.
 async fn faults_clear_and_every_source_recovers(
     daemon: &Daemon,
@@ -417,11 +421,9 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
     server.set("healthy1.xml", good_feed("healthy1", 0));
     server.set("healthy2.xml", good_feed("healthy2", 0));
     install_faults(&server);
-    // A port nobody listens on: bind, note it, close. The recovery round listens on it.
-    let refused_address = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port nobody listens on (kept bound, so no other test's server takes it); the recovery round
+    // listens on it.
+    let (refusing, refused_address) = refusing_port();
     let reset_healthy: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
     let reset_url = resetting_server(reset_healthy.clone()).await;
     let sources = fault_sources(
@@ -451,6 +453,7 @@ async fn faulty_sources_fail_alone_with_their_class_and_recover() {
         "peak RSS grew from {rss_before} to {rss_after} KiB"
     );
     check_states_and_nothing_stored(&daemon, &server, &other_faults).await;
+    drop(refusing);
     faults_clear_and_every_source_recovers(&daemon, &server, refused_address, &reset_healthy).await;
     daemon.shutdown(Duration::from_secs(5)).await.unwrap();
 }
