@@ -1,6 +1,7 @@
 //! `[source.article]`: each new item's own page, fetched once through the same host limits as its list
 //! (newest items first, at most `max_articles_per_poll` a poll), gives the item its full text and, when
-//! the list gave no time, its date. A failed fetch keeps the item as the list gave it. An item already
+//! the list gave no time, its date. A failed fetch keeps the item as the list gave it, and so does the
+//! limit: new items past it are stored without their article (they are not fetched later). An item already
 //! stored is never fetched again: when its list entry is edited, the text stored for it stands in.
 //!
 //! What the store compares an entry with is the hash of what the list itself gave, so reading the
