@@ -30,6 +30,9 @@ pub struct SourceHealth {
     pub title: Option<String>,
     /// URL as configured.
     pub url: String,
+    /// How it is read: `feed`, `html` (a list page) or `json` (a JSON list); `+articles` when each new
+    /// item's page is read too.
+    pub kind: String,
     /// `ok`, `failing`, `gone`, `never-polled` or `disabled`.
     pub status: &'static str,
     /// Last attempt, RFC 3339.
@@ -151,6 +154,10 @@ fn source_health(source: &SourceConfig, state: Option<&SourceState>) -> SourceHe
         id: source.id.clone(),
         title: source.title.clone().or_else(|| state.title.clone()),
         url: source.url.to_string(),
+        kind: match source.article {
+            Some(_) => format!("{}+articles", source.kind.as_str()),
+            None => source.kind.as_str().to_string(),
+        },
         status,
         last_attempt: rfc3339(state.last_attempt),
         last_success: rfc3339(state.last_success),
@@ -249,8 +256,8 @@ pub fn render_table(report: &[RegionHealth]) -> String {
                 _ => String::new(),
             };
             text.push_str(&format!(
-                "  {:<24} {:<12} items {:>6}  last ok {last_success}{detail}\n",
-                source.id, source.status, source.items_seen
+                "  {:<24} {:<12} {:<13} items {:>6}  last ok {last_success}{detail}\n",
+                source.id, source.status, source.kind, source.items_seen
             ));
             let distrust = match (
                 &source.validators_distrusted_since,

@@ -345,6 +345,23 @@ async fn json_lists_are_tagged_by_their_text_and_redesigns_show_as_no_items() {
         sources.contains("selector `div.content_list li` matched nothing on a"),
         "{sources}"
     );
+    // Each source says how it is read.
+    let report: serde_json::Value = serde_json::from_str(&sources).unwrap();
+    let kinds: std::collections::BTreeMap<String, String> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|region| region["sources"].as_array().unwrap())
+        .map(|source| {
+            (
+                source["id"].as_str().unwrap().to_string(),
+                source["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds["sx-list"], "html+articles");
+    assert_eq!(kinds["js-json"], "json");
+    assert_eq!(kinds["national-rss"], "feed+articles");
 }
 
 /// Runs the binary with `args`: whether it succeeded, its stdout and stderr.
