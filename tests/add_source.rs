@@ -7,24 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Canned, FixtureServer, rss};
-
-async fn regionfeed(args: Vec<String>) -> (bool, String, String) {
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_regionfeed"))
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::{Canned, FixtureServer, rss, run_binary};
 
 fn add_source(url: &str, config: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["add-source", url, "--region", "shanxi", "--config"]
@@ -68,7 +51,7 @@ async fn a_feed_url_is_added_on_the_learned_schedule_keeping_comments() {
     let config = dir.path().join("regionfeed.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let url = server.url("sx-local.xml");
-    let (ok, _, stderr) = regionfeed(add_source(&url, &config, &[])).await;
+    let (ok, _, stderr) = run_binary(add_source(&url, &config, &[])).await;
     assert!(ok, "{stderr}");
     assert!(stderr.contains("added source"), "{stderr}");
     let edited = std::fs::read_to_string(&config).unwrap();
@@ -84,7 +67,7 @@ async fn a_feed_url_is_added_on_the_learned_schedule_keeping_comments() {
     assert!(added.schedule.is_auto());
     assert_eq!(added.title.as_deref(), Some("山西地方"));
     // The same URL again is refused; nothing changes.
-    let (ok, _, stderr) = regionfeed(add_source(&url, &config, &[])).await;
+    let (ok, _, stderr) = run_binary(add_source(&url, &config, &[])).await;
     assert!(!ok && stderr.contains("already the source"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), edited);
 }
@@ -105,7 +88,7 @@ async fn a_pages_linked_feeds_are_listed_and_picked() {
     let config = dir.path().join("regionfeed.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let page_url = server.url("news");
-    let (ok, stdout, stderr) = regionfeed(add_source(&page_url, &config, &[])).await;
+    let (ok, stdout, stderr) = run_binary(add_source(&page_url, &config, &[])).await;
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains(" 1. ") && stdout.contains("山西 RSS"),
@@ -121,11 +104,11 @@ async fn a_pages_linked_feeds_are_listed_and_picked() {
     );
     assert!(stderr.contains("--pick"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), CONFIG);
-    let (ok, _, stderr) = regionfeed(add_source(&page_url, &config, &["--pick", "2"])).await;
+    let (ok, _, stderr) = run_binary(add_source(&page_url, &config, &["--pick", "2"])).await;
     assert!(ok, "{stderr}");
     let loaded = regionfeed::config::load(&config).unwrap();
     assert_eq!(loaded.sources[1].url.as_str(), server.url("atom.xml"));
-    let (ok, _, stderr) = regionfeed(add_source(&page_url, &config, &["--pick", "7"])).await;
+    let (ok, _, stderr) = run_binary(add_source(&page_url, &config, &["--pick", "7"])).await;
     assert!(!ok && stderr.contains("--pick 7"), "{stderr}");
 }
 
@@ -137,7 +120,7 @@ async fn common_paths_are_tried_and_a_page_without_feeds_gets_a_skeleton() {
     server.set("feed", feed("山西 /feed"));
     // No config yet: it is created, every source on the learned schedule.
     let config = dir.path().join("new.toml");
-    let (ok, _, stderr) = regionfeed(add_source(&server.url("bare"), &config, &[])).await;
+    let (ok, _, stderr) = run_binary(add_source(&server.url("bare"), &config, &[])).await;
     assert!(ok, "{stderr}");
     let created = std::fs::read_to_string(&config).unwrap();
     assert!(
@@ -151,7 +134,7 @@ async fn common_paths_are_tried_and_a_page_without_feeds_gets_a_skeleton() {
     let other = FixtureServer::start().await;
     other.set("list", page(""));
     let before = std::fs::read_to_string(&config).unwrap();
-    let (ok, stdout, stderr) = regionfeed(add_source(&other.url("list"), &config, &[])).await;
+    let (ok, stdout, stderr) = run_binary(add_source(&other.url("list"), &config, &[])).await;
     assert!(!ok, "{stdout}");
     assert!(stderr.contains("no feed found"), "{stderr}");
     for key in [
@@ -179,7 +162,7 @@ async fn common_paths_are_tried_and_a_page_without_feeds_gets_a_skeleton() {
         .iter()
         .map(|arg| arg.to_string())
         .collect();
-    let (ok, stdout, stderr) = regionfeed(args).await;
+    let (ok, stdout, stderr) = run_binary(args).await;
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains("[[source]]") && stdout.contains("schedule = \"auto\""),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Canned, FixtureServer, feed_entries, get, start_daemon};
+use common::{Canned, FixtureServer, feed_entries, get, run_binary, start_daemon};
 use regionfeed::app::Daemon;
 use regionfeed::poll::PollOutcome;
 use regionfeed::store::IngestSummary;
@@ -364,24 +364,6 @@ async fn json_lists_are_tagged_by_their_text_and_redesigns_show_as_no_items() {
     assert_eq!(kinds["national-rss"], "feed+articles");
 }
 
-/// Runs the binary with `args`: whether it succeeded, its stdout and stderr.
-async fn regionfeed(args: Vec<String>) -> (bool, String, String) {
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_regionfeed"))
-            .args(&args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 fn preview_args(config: &std::path::Path, source: &str, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
         "preview".to_string(),
@@ -413,7 +395,7 @@ async fn preview_shows_what_a_poll_would_read_and_stores_nothing() {
 
     // Online: the page fetched, the newest two articles read (their text counted).
     let (ok, stdout, stderr) =
-        regionfeed(preview_args(&config, "sx-list", &["--articles", "2"])).await;
+        run_binary(preview_args(&config, "sx-list", &["--articles", "2"])).await;
     assert!(ok, "{stderr}");
     assert!(
         stdout.contains("sx-list (html source)") && stdout.contains("5 items"),
@@ -433,7 +415,7 @@ async fn preview_shows_what_a_poll_would_read_and_stores_nothing() {
     // Offline, from a saved copy: links resolve against the source's url; no article is read.
     let saved = dir.path().join("list.json");
     std::fs::write(&saved, JSON_LIST.replace("{base}", "https://js.example.cn")).unwrap();
-    let (ok, stdout, stderr) = regionfeed(preview_args(
+    let (ok, stdout, stderr) = run_binary(preview_args(
         &config,
         "js-json",
         &["--html", saved.to_str().unwrap(), "--json"],
@@ -453,7 +435,7 @@ async fn preview_shows_what_a_poll_would_read_and_stores_nothing() {
     );
 
     // A page the rules no longer fit: exit 1, the selector and page named.
-    let (ok, _, stderr) = regionfeed(preview_args(&config, "redesigned", &[])).await;
+    let (ok, _, stderr) = run_binary(preview_args(&config, "redesigned", &[])).await;
     assert!(!ok);
     assert!(
         stderr.contains("[no-items]") && stderr.contains("`div.content_list li` matched nothing"),

@@ -158,7 +158,8 @@ async fn find_feeds(fetcher: &Fetcher, url: &Url) -> anyhow::Result<Found> {
     })
 }
 
-async fn fetch(fetcher: &Fetcher, url: &Url) -> anyhow::Result<FetchedBody> {
+/// Fetches `url` without validators (a 304 to that is an error).
+pub(super) async fn fetch(fetcher: &Fetcher, url: &Url) -> anyhow::Result<FetchedBody> {
     match fetcher.fetch(url, &Validators::default()).await? {
         Fetched::Body(body) => Ok(*body),
         Fetched::NotModified(_) => {

@@ -10,15 +10,15 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::add_source::fetcher_for;
+use super::add_source::{fetch, fetcher_for};
 use crate::classify::gazetteer::Gazetteer;
 use crate::classify::tag::{ExplainedTag, TagInput, explain};
 use crate::config::{Config, SourceConfig};
 use crate::feed::listing::parse_body;
 use crate::feed::parse::{DateSource, ParseOptions, ParsedFeed, ParsedItem};
 use crate::poll::articles::{fetch_article, merge};
-use crate::poll::fetch::{Fetched, Fetcher, Validators};
-use crate::text::plain_text;
+use crate::poll::fetch::Fetcher;
+use crate::poll::ingest::item_text;
 
 /// What `preview` was asked to do.
 pub struct PreviewRequest<'a> {
@@ -150,24 +150,15 @@ fn read_file(file: &Path, source: &SourceConfig) -> anyhow::Result<Page> {
 }
 
 async fn fetch_page(fetcher: &Fetcher, source: &SourceConfig) -> anyhow::Result<Page> {
-    let fetched = fetcher
-        .fetch(&source.url, &Validators::default())
+    let body = fetch(fetcher, &source.url)
         .await
         .with_context(|| format!("fetching {}", source.url))?;
-    match fetched {
-        Fetched::Body(body) => Ok(Page {
-            bytes: body.bytes,
-            content_type: body.content_type,
-            origin: body.final_url.to_string(),
-            base: body.final_url,
-        }),
-        Fetched::NotModified(_) => {
-            anyhow::bail!(
-                "{} answered 304 to a request without validators",
-                source.url
-            )
-        }
-    }
+    Ok(Page {
+        bytes: body.bytes,
+        content_type: body.content_type,
+        origin: body.final_url.to_string(),
+        base: body.final_url,
+    })
 }
 
 /// Reads `item`'s article into it; a line saying what the article gave or why it failed.
@@ -205,12 +196,7 @@ fn describe(
         .into_iter()
         .zip(notes)
         .map(|(item, article)| {
-            let body = plain_text(
-                item.content
-                    .as_deref()
-                    .or(item.summary.as_deref())
-                    .unwrap_or(""),
-            );
+            let body = item_text(&item);
             let explanation = explain(
                 gazetteer,
                 TagInput {

@@ -370,18 +370,20 @@ fn month_of(word: &str) -> Option<u32> {
         .map(|index| index as u32 + 1)
 }
 
+/// English weekday names, Monday first (also `<skipDays>`'s day names).
+pub(super) const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 fn is_weekday(word: &str) -> bool {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     word.len() >= 3
-        && DAYS.iter().any(|day| {
+        && WEEKDAYS.iter().any(|day| {
             day.starts_with(word)
                 || (word.len() <= 5 && day.starts_with(&word[..3]) && word.starts_with(&day[..3]))
         })

@@ -452,4 +452,52 @@ mod tests {
         let styled = "<?xml version=\"1.0\"?><?xml-stylesheet href=\"a.xsl\"?><rss/>";
         assert_eq!(neutralise_misplaced_declarations(styled.into()), styled);
     }
+
+    #[test]
+    fn html_pages_take_their_charset_from_http_then_meta_then_utf8_then_gb18030() {
+        let text = "<p>太原迎来今冬初雪</p>";
+        let gbk = |head: &str| {
+            encoding_rs::GBK
+                .encode(&format!(
+                    "<html><head>{head}</head><body>{text}</body></html>"
+                ))
+                .0
+                .into_owned()
+        };
+        let read = |bytes: &[u8], content_type: Option<&str>, forced| {
+            let decoded = decode_html(bytes, content_type, forced);
+            (decoded.encoding.name(), decoded.text.contains(text))
+        };
+        // The page's own word, in either meta form, when HTTP says nothing.
+        let http_equiv =
+            gbk(r#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312">"#);
+        assert_eq!(
+            read(&http_equiv, Some("text/html"), None),
+            ("gb18030", true)
+        );
+        assert_eq!(
+            read(&gbk("<meta charset='GBK'>"), None, None),
+            ("gb18030", true)
+        );
+        // HTTP's charset first when the bytes decode under it.
+        let utf8 = format!("<meta charset=\"gbk\"><body>{text}</body>");
+        assert_eq!(
+            read(utf8.as_bytes(), Some("text/html; charset=utf-8"), None),
+            ("UTF-8", true)
+        );
+        // A wrong HTTP charset (Latin-1 is a server default) loses to the page's word.
+        assert_eq!(
+            read(&http_equiv, Some("text/html; charset=iso-8859-1"), None),
+            ("gb18030", true)
+        );
+        // No word anywhere: UTF-8 when it decodes, else GB18030, never Latin-1.
+        let bare_utf8 = format!("<html><body>{text}</body></html>");
+        assert_eq!(read(bare_utf8.as_bytes(), None, None), ("UTF-8", true));
+        assert_eq!(read(&gbk(""), None, None), ("gb18030", true));
+        // The source's override wins over everything.
+        assert_eq!(
+            read(&gbk("<meta charset=utf-8>"), None, Some(GB18030)),
+            ("gb18030", true)
+        );
+    }
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
+use super::dates::WEEKDAYS;
+
 /// Upstream hints about polling, as the feed gives them (the rule that weighs them is `poll::pace`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FeedHints {
@@ -143,17 +145,9 @@ fn update_period(value: &str) -> Option<Duration> {
 
 /// A `<skipDays><day>` name: 0 = Monday … 6 = Sunday.
 fn weekday(value: &str) -> Option<u8> {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
     let value = value.to_ascii_lowercase();
-    DAYS.iter()
+    WEEKDAYS
+        .iter()
         .position(|day| *day == value)
         .map(|day| day as u8)
 }

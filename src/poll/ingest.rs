@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 mod parsing;
-pub use parsing::items_to_store;
+pub use parsing::{item_text, items_to_store};
 
 use crate::classify::tag::Origin;
 use crate::config::{Schedule, SourceConfig};

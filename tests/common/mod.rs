@@ -467,3 +467,22 @@ impl Drop for DaemonProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the regionfeed binary with `args` (off the async runtime): whether it succeeded, its stdout and
+/// stderr.
+pub async fn run_binary(args: Vec<String>) -> (bool, String, String) {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_regionfeed"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -180,12 +180,7 @@ pub fn items_to_store(
         .into_iter()
         .zip(trusted)
         .map(|(item, guid_is_trustworthy)| {
-            let body = plain_text(
-                item.content
-                    .as_deref()
-                    .or(item.summary.as_deref())
-                    .unwrap_or(""),
-            );
+            let body = item_text(&item);
             let regions = tag_item(
                 gazetteer,
                 TagInput {
@@ -204,4 +199,14 @@ pub fn items_to_store(
             }
         })
         .collect()
+}
+
+/// The plain text an item is tagged and fingerprinted by: its full text, else its summary.
+pub fn item_text(item: &ParsedItem) -> String {
+    plain_text(
+        item.content
+            .as_deref()
+            .or(item.summary.as_deref())
+            .unwrap_or(""),
+    )
 }
