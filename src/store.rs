@@ -416,6 +416,20 @@ mod tests {
         let left = store.feed_items(Selection::All, 100).await.unwrap();
         let from = |source: &str| left.iter().filter(|i| i.source_id == source).count();
         assert_eq!((from("busy"), from("quiet")), (5, 2));
+
+        // SQLite does not enforce the references (`schema::configure`): retention removed what pointed
+        // at the items it removed.
+        let dangling: i64 = store
+            .write(|connection| {
+                Ok(connection.query_row(
+                    "SELECT count(*) FROM pragma_foreign_key_check",
+                    [],
+                    |row| row.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(dangling, 0);
     }
 
     /// A poll of `source_id` with one item carrying its story fingerprint.

@@ -97,6 +97,16 @@ impl AnchorHashes {
         }
     }
 
+    /// The hashed places, each once.
+    pub fn places(&self) -> &[u64] {
+        &self.places
+    }
+
+    /// The hashed numbers, each once.
+    pub fn numbers(&self) -> &[u64] {
+        &self.numbers
+    }
+
     /// False when both name places (or numbers) and share none.
     pub fn agree(&self, other: &AnchorHashes) -> bool {
         overlap_or_empty(&self.places, &other.places)
@@ -154,13 +164,20 @@ fn overlap_or_empty(a: &[u64], b: &[u64]) -> bool {
     a.is_empty() || b.is_empty() || a.iter().any(|word| b.contains(word))
 }
 
-/// The character 3-grams of a normalised lead.
-pub type LeadGrams = std::collections::HashSet<[char; 3]>;
+/// The distinct character 3-grams of a normalised lead, each packed into one number (a `char` fits in 21
+/// bits), sorted: containment is then one merge of two sorted lists, with no hashing.
+pub type LeadGrams = Vec<u64>;
 
 /// `lead`'s character 3-grams.
 pub fn lead_grams(lead: &str) -> LeadGrams {
-    let chars: Vec<char> = lead.chars().collect();
-    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+    let chars: Vec<u64> = lead.chars().map(u64::from).collect();
+    let mut grams: Vec<u64> = chars
+        .windows(3)
+        .map(|w| w[0] << 42 | w[1] << 21 | w[2])
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
 }
 
 /// Share of the shorter lead's character 3-grams found in the other lead (1.0 when either is empty).
@@ -174,7 +191,19 @@ fn containment(a: &LeadGrams, b: &LeadGrams) -> f64 {
     if smaller == 0 {
         return 1.0;
     }
-    a.iter().filter(|gram| b.contains(*gram)).count() as f64 / smaller as f64
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared as f64 / smaller as f64
 }
 
 /// True when aligning the titles (longest common subsequence) leaves a place where 1–3 characters of one

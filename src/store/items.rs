@@ -258,7 +258,8 @@ impl<'a> PollWriter<'a> {
         let poll = self.poll;
         for new_item in &poll.items {
             let key_hashes = &new_item.identity.key_hashes;
-            let item_id = match find_item(self.connection, key_hashes)? {
+            let stored = look_up_keys(self.connection, key_hashes)?;
+            let item_id = match stored.item_id {
                 Some(item_id) => {
                     if self.update_if_edited(item_id, new_item)? {
                         summary.updated += 1;
@@ -282,7 +283,12 @@ impl<'a> PollWriter<'a> {
                     item_id
                 }
             };
-            remember_keys(self.connection, key_hashes, item_id)?;
+            let unstored = key_hashes
+                .iter()
+                .zip(&stored.key_is_stored)
+                .filter(|(_, stored)| !**stored)
+                .map(|(key_hash, _)| key_hash);
+            remember_keys(self.connection, unstored, item_id)?;
         }
         summary.changed_data = summary.new + summary.updated > 0;
         Ok(summary)
@@ -415,6 +421,31 @@ fn find_item(connection: &Connection, key_hashes: &[KeyHash]) -> Result<Option<i
     Ok(None)
 }
 
+/// What the store knows of an entry's keys: the item the strongest stored key names, and which keys are
+/// stored at all (those need no write).
+struct StoredKeys {
+    item_id: Option<i64>,
+    key_is_stored: Vec<bool>,
+}
+
+/// Looks every key of an entry up once (see [`StoredKeys`]).
+fn look_up_keys(connection: &Connection, key_hashes: &[KeyHash]) -> Result<StoredKeys, StoreError> {
+    let mut find =
+        connection.prepare_cached("SELECT item_id FROM item_keys WHERE key_hash = ?1")?;
+    let mut stored = StoredKeys {
+        item_id: None,
+        key_is_stored: Vec::with_capacity(key_hashes.len()),
+    };
+    for key_hash in key_hashes {
+        let item_id: Option<i64> = find
+            .query_row(params![key_hash], |row| row.get(0))
+            .optional()?;
+        stored.item_id = stored.item_id.or(item_id);
+        stored.key_is_stored.push(item_id.is_some());
+    }
+    Ok(stored)
+}
+
 /// Whether retention removed an item known by any of `key_hashes`.
 fn any_tombstoned(connection: &Connection, key_hashes: &[KeyHash]) -> Result<bool, StoreError> {
     let mut buried = connection.prepare_cached("SELECT 1 FROM tombstones WHERE key_hash = ?1")?;
@@ -426,10 +457,10 @@ fn any_tombstoned(connection: &Connection, key_hashes: &[KeyHash]) -> Result<boo
     Ok(false)
 }
 
-/// Remembers every key an item was seen under; a key that already names another item stays there.
-fn remember_keys(
+/// Remembers keys an item was seen under; a key that already names another item stays there.
+fn remember_keys<'k>(
     connection: &Connection,
-    key_hashes: &[KeyHash],
+    key_hashes: impl IntoIterator<Item = &'k KeyHash>,
     item_id: i64,
 ) -> Result<(), StoreError> {
     let mut insert = connection.prepare_cached(

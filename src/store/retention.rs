@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::schema::{next_change_seq, read_version};
 use super::stories::StoryIndex;
@@ -89,20 +89,7 @@ impl Store {
                     found.append(&mut doomed);
                     doomed = found;
                 }
-                {
-                    let mut bury = transaction.prepare_cached(
-                        "INSERT INTO tombstones (key_hash, removed_at)
-                         SELECT key_hash, ?2 FROM item_keys WHERE item_id = ?1
-                         ON CONFLICT (key_hash) DO NOTHING",
-                    )?;
-                    let mut delete =
-                        transaction.prepare_cached("DELETE FROM items WHERE id = ?1")?;
-                    for id in &doomed {
-                        bury.execute(params![id, now.timestamp()])?;
-                        // Keys and region tags go with the item (ON DELETE CASCADE).
-                        delete.execute(params![id])?;
-                    }
-                }
+                remove_items(&transaction, &doomed, now.timestamp())?;
                 next_change_seq(&transaction, now)?;
                 transaction.commit()?;
                 removed += doomed.len();
@@ -130,4 +117,27 @@ impl Store {
         })
         .await
     }
+}
+
+/// Removes `doomed` items, leaving their keys as tombstones (removed at `now`, unix seconds), and what
+/// points at them: SQLite does not check the schema's references (see `schema::configure`).
+fn remove_items(connection: &Connection, doomed: &[i64], now: i64) -> Result<(), StoreError> {
+    let mut bury = connection.prepare_cached(
+        "INSERT INTO tombstones (key_hash, removed_at)
+         SELECT key_hash, ?2 FROM item_keys WHERE item_id = ?1
+         ON CONFLICT (key_hash) DO NOTHING",
+    )?;
+    let mut forget_keys = connection.prepare_cached("DELETE FROM item_keys WHERE item_id = ?1")?;
+    let mut untag = connection.prepare_cached("DELETE FROM item_regions WHERE item_id = ?1")?;
+    let mut unlink =
+        connection.prepare_cached("UPDATE items SET story_id = NULL WHERE story_id = ?1")?;
+    let mut remove = connection.prepare_cached("DELETE FROM items WHERE id = ?1")?;
+    for id in doomed {
+        bury.execute(params![id, now])?;
+        forget_keys.execute(params![id])?;
+        untag.execute(params![id])?;
+        unlink.execute(params![id])?;
+        remove.execute(params![id])?;
+    }
+    Ok(())
 }
