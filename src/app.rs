@@ -131,6 +131,9 @@ pub async fn start(
         ))),
         Polling::OnDemand => None,
     };
+    if polling == Polling::Scheduled {
+        tokio::spawn(give_back_memory_loop(ingestor.clone(), stopped.clone()));
+    }
     let server = tokio::spawn(crate::server::serve(
         listener,
         app,
@@ -175,6 +178,25 @@ pub async fn start(
         heartbeat,
         poll_now,
     })
+}
+
+/// Gives the memory that polls freed back to the system (see `memory`), a few seconds after polls ran,
+/// until `stop`: a burst of parsing (the first cycle, many sources due at once) would otherwise stay
+/// counted against the daemon for its whole life.
+async fn give_back_memory_loop(ingestor: Arc<Ingestor>, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    let mut parses_at_last_trim = None;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let parses = ingestor.parse_count();
+        if parses_at_last_trim != Some(parses) {
+            parses_at_last_trim = Some(parses);
+            let _ = tokio::task::spawn_blocking(crate::memory::give_back_freed).await;
+        }
+    }
 }
 
 /// Applies the retention policy a minute after start and then every `interval`, until `stop`.

@@ -280,7 +280,10 @@ fn sources(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
 
 /// `regionfeed run`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads the config.
 fn run_daemon(path: &Path) -> anyhow::Result<ExitCode> {
+    crate::memory::tune_allocator();
     let loaded = load_config(path)?;
+    // Reading a large config builds a document tree many times its size: give it back now.
+    crate::memory::give_back_freed();
     runtime()?.block_on(async {
         let reloads = reload_requests()?;
         app::run(path, loaded, shutdown_signal(), reloads).await

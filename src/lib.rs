@@ -3,6 +3,7 @@
 //! tag, syndication) → store (SQLite) → publish (HTTP); each layer imports only the layers before it.
 
 // Shared vocabulary: the region catalog, text helpers, metrics and logging.
+mod memory;
 mod metrics;
 pub mod regions;
 mod telemetry;

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
     ("telemetry", 0),
     ("metrics", 0),
+    ("memory", 0),
     // The validated config every stage reads.
     ("config", 1),
     // The pure stages, in the order of the data's journey.
