@@ -144,7 +144,7 @@ pub async fn start(
     let (loops_stop, loops_stopped) = watch::channel(false);
     let current = match polling {
         Polling::Scheduled => spawn_source_loops(
-            config.sources.clone(),
+            &config.sources,
             &HashSet::new(),
             ingestor.clone(),
             config.poll.startup_spread,
@@ -306,7 +306,7 @@ impl Daemon {
         if self.polling == Polling::Scheduled {
             let (stop, stopped) = watch::channel(false);
             loops.current = spawn_source_loops(
-                new.sources.clone(),
+                &new.sources,
                 &summary.unchanged,
                 self.ingestor.clone(),
                 new.poll.startup_spread,
@@ -369,7 +369,7 @@ pub struct ReloadSummary {
 impl ReloadSummary {
     fn between(old: &Config, new: &Config) -> ReloadSummary {
         let mut summary = ReloadSummary::default();
-        for source in &new.sources {
+        for source in new.sources.iter() {
             match old.source(&source.id) {
                 None => summary.added.push(source.id.clone()),
                 Some(before) if before == source => {
@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(summary.changed, vec!["b"]);
         assert!(summary.removed.is_empty());
         assert_eq!(summary.unchanged, HashSet::from(["a".to_string()]));
-        new.sources.retain(|s| s.id == "c");
+        std::sync::Arc::make_mut(&mut new.sources).retain(|s| s.id == "c");
         let summary = ReloadSummary::between(&old, &new);
         assert_eq!(summary.removed, vec!["a", "b"]);
     }

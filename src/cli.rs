@@ -486,9 +486,15 @@ fn import_opml(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Threads for blocking work (SQLite, parsing, files). The store has one writer and one reader connection
+/// and parsing is limited to one per CPU, so more threads only wait; tokio's default of 512 let 10,000
+/// sources starting at once spawn all 512, each with its stack and allocator state (38 MiB).
+const BLOCKING_THREADS: usize = 32;
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")
 }

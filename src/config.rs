@@ -39,8 +39,9 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Defaults for polling.
     pub poll: PollConfig,
-    /// Every source, enabled or not, in file order.
-    pub sources: Vec<SourceConfig>,
+    /// Every source, enabled or not, in file order (shared with publishing: one copy however many
+    /// parts of the daemon read it).
+    pub sources: std::sync::Arc<Vec<SourceConfig>>,
     /// `[log] level`: the log filter when `RUST_LOG` is not set (tracing's `EnvFilter` syntax).
     pub log_level: String,
     /// `[retention]`: how long items are kept.

@@ -82,7 +82,11 @@ pub struct PublishSettings {
 }
 
 impl PublishSettings {
-    fn new(server: &ServerConfig, sources: Vec<SourceConfig>, generation: u64) -> PublishSettings {
+    fn new(
+        server: &ServerConfig,
+        sources: Arc<Vec<SourceConfig>>,
+        generation: u64,
+    ) -> PublishSettings {
         let now = Utc::now();
         let mut cadence: HashMap<String, u64> = HashMap::new();
         for source in sources.iter().filter(|source| source.enabled) {
@@ -108,7 +112,7 @@ impl PublishSettings {
                 .admin_token
                 .as_ref()
                 .map(|token| Sha256::digest(token.as_bytes()).into()),
-            sources: Arc::new(sources),
+            sources,
             cadence,
             config_titles,
             activity_window_end: server.activity_window_end,
@@ -137,7 +141,7 @@ impl PublishState {
     pub fn new(
         store: Store,
         server: &ServerConfig,
-        sources: Vec<SourceConfig>,
+        sources: Arc<Vec<SourceConfig>>,
         metrics: Arc<Metrics>,
         heartbeat: Option<Arc<Heartbeat>>,
         poll_now: Arc<PollNow>,
@@ -154,7 +158,7 @@ impl PublishState {
     }
 
     /// Takes the settings of a reloaded config; cached bodies and ETags of the old one no longer match.
-    pub fn reconfigure(&self, server: &ServerConfig, sources: Vec<SourceConfig>) {
+    pub fn reconfigure(&self, server: &ServerConfig, sources: Arc<Vec<SourceConfig>>) {
         let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
         let generation = settings.generation + 1;
         *settings = Arc::new(PublishSettings::new(server, sources, generation));

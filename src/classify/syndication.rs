@@ -298,7 +298,10 @@ fn strip_title_decoration(title: &str) -> &str {
 }
 
 fn letters_and_digits(text: &str) -> Vec<char> {
-    text.chars().filter(|c| c.is_alphanumeric()).collect()
+    // CJK ideographs answered without the Unicode tables' slow path (most of a Chinese text).
+    text.chars()
+        .filter(|&c| matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric())
+        .collect()
 }
 
 /// Places named in the title and its numbers (dates left out: reposts rewrite them), as anchors.
@@ -343,26 +346,24 @@ fn place_stem(name: &str) -> &str {
 
 /// 64-bit SimHash over character 3-grams (or the whole text when shorter).
 fn simhash(text: &[char]) -> u64 {
-    let mut weights = [0i32; 64];
+    // How many grams' hashes set each bit; a bit of the result is set when most grams set it.
+    let mut ones = [0u32; 64];
     let mut add = |gram: &[char]| {
         let hash = fnv1a(gram);
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            if hash >> bit & 1 == 1 {
-                *weight += 1;
-            } else {
-                *weight -= 1;
-            }
+        for (bit, count) in ones.iter_mut().enumerate() {
+            *count += (hash >> bit & 1) as u32;
         }
     };
-    if text.len() < 3 {
+    let grams = if text.len() < 3 {
         add(text);
+        1
     } else {
         text.windows(3).for_each(&mut add);
-    }
-    weights
-        .iter()
+        text.len() - 2
+    };
+    ones.iter()
         .enumerate()
-        .filter(|(_, weight)| **weight > 0)
+        .filter(|(_, ones)| 2 * **ones as usize > grams)
         .fold(0u64, |hash, (bit, _)| hash | 1 << bit)
 }
 

@@ -242,7 +242,7 @@ fn append(
     let config = existing.as_ref().map(|(_, config)| config);
     if let Some(known) = config
         .into_iter()
-        .flat_map(|config| &config.sources)
+        .flat_map(|config| config.sources.iter())
         .find(|source| source.url == feed.url)
     {
         anyhow::bail!("{} is already the source \"{}\"", feed.url, known.id);

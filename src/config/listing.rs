@@ -16,9 +16,9 @@ pub enum SourceKind {
     #[default]
     Feed,
     /// An HTML page listing items.
-    Html(HtmlList),
+    Html(Box<HtmlList>),
     /// A JSON document listing items.
-    Json(JsonList),
+    Json(Box<JsonList>),
 }
 
 impl SourceKind {
@@ -212,8 +212,12 @@ pub(super) fn source_kind(
 ) -> Option<SourceKind> {
     match (&raw.html, &raw.json) {
         (None, None) => Some(SourceKind::Feed),
-        (Some(html), None) => html_list(html, id, report).map(SourceKind::Html),
-        (None, Some(json)) => json_list(json, id, report).map(SourceKind::Json),
+        (Some(html), None) => {
+            html_list(html, id, report).map(|list| SourceKind::Html(Box::new(list)))
+        }
+        (None, Some(json)) => {
+            json_list(json, id, report).map(|list| SourceKind::Json(Box::new(list)))
+        }
         (Some(html), Some(_)) => {
             report(
                 html.item.span(),

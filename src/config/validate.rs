@@ -67,7 +67,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         server,
         storage,
         poll,
-        sources,
+        sources: std::sync::Arc::new(sources),
         log_level,
         retention,
     })

@@ -255,14 +255,18 @@ impl Drop for PollNowListener {
 /// `keep_schedule` (unchanged by a config reload) wait for the poll already planned instead of polling soon.
 /// A signal through `poll_now` makes a waiting task poll at once.
 pub fn spawn_source_loops<P: Poller>(
-    sources: Vec<SourceConfig>,
+    sources: &[SourceConfig],
     keep_schedule: &HashSet<String>,
     poller: Arc<P>,
     startup_spread: Duration,
     shutdown: watch::Receiver<bool>,
     poll_now: &Arc<PollNow>,
 ) -> Vec<JoinHandle<()>> {
-    let enabled: Vec<SourceConfig> = sources.into_iter().filter(|s| s.enabled).collect();
+    let enabled: Vec<Arc<SourceConfig>> = sources
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|s| Arc::new(s.clone()))
+        .collect();
     let n_sources = enabled.len();
     let clock = Clock::new();
     enabled
@@ -293,22 +297,27 @@ struct LoopStart {
 }
 
 async fn source_loop<P: Poller>(
-    source: SourceConfig,
+    source: Arc<SourceConfig>,
     poller: Arc<P>,
     start: LoopStart,
     mut shutdown: watch::Receiver<bool>,
     poll_now: PollNowListener,
 ) {
     let clock = start.clock;
-    // The loop's own future stays small (a pointer while a poll runs): a poll's future, with the HTTP
-    // client's state inside, is several KiB, and there is one loop per source.
-    let resume = Box::pin(poller.resume_state(&source)).await;
-    if resume.gone {
-        tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
-        return;
-    }
-    let mut delay = first_delay(&source, &resume, start, clock.now());
-    let mut pace = resume.pace;
+    // The loop's own future stays small, as there is one per source: a poll's future (with the HTTP
+    // client's state inside, several KiB) is boxed, and what a step needs only until its next await (the
+    // resume state, a poll's report) lives in a block that ends before it.
+    let (mut delay, mut pace) = {
+        let resume = Box::pin(poller.resume_state(&source)).await;
+        if resume.gone {
+            tracing::warn!(source = %source.id, url = %source.url, "source answered 410 Gone; not polling it until its url changes");
+            return;
+        }
+        (
+            first_delay(&source, &resume, start, clock.now()),
+            resume.pace,
+        )
+    };
     loop {
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
@@ -317,16 +326,17 @@ async fn source_loop<P: Poller>(
             }
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
-        let report = Box::pin(poller.poll(&source)).await;
-        if matches!(&report.outcome, PollOutcome::Gone) {
-            return;
-        }
-        if matches!(&report.outcome, PollOutcome::Failed(f) if f.class == "gone") {
-            tracing::warn!(source = %source.id, "stopped polling: 410 Gone");
-            return;
-        }
-        let now = clock.now();
-        let due = plan_next_poll(&source, &mut pace, &report, now);
+        let due = {
+            let report = Box::pin(poller.poll(&source)).await;
+            if matches!(&report.outcome, PollOutcome::Gone) {
+                return;
+            }
+            if matches!(&report.outcome, PollOutcome::Failed(f) if f.class == "gone") {
+                tracing::warn!(source = %source.id, "stopped polling: 410 Gone");
+                return;
+            }
+            plan_next_poll(&source, &mut pace, &report, clock.now())
+        };
         Box::pin(poller.remember(&source.id, due, &pace)).await;
         tracing::debug!(source = %source.id, next_poll = %due, reason = %pace.delayed_by.unwrap_or(pace.reason), "scheduled");
         delay = clock.delay_until(due);
@@ -652,7 +662,7 @@ mod tests {
             HashSet::new()
         };
         let loops = spawn_source_loops(
-            vec![source(schedule)],
+            &[source(schedule)],
             &keep,
             poller.clone(),
             Duration::ZERO,
@@ -699,7 +709,7 @@ mod tests {
         assert!(!poll_now.request("fake"), "no loop listens yet");
         let (stop, stopped) = watch::channel(false);
         let loops = spawn_source_loops(
-            vec![source("0 0 1 1 *")],
+            &[source("0 0 1 1 *")],
             &HashSet::new(),
             poller.clone(),
             Duration::ZERO,

@@ -204,7 +204,7 @@ async fn simulate(feed: Feed, bounds: PaceBounds, resume: ResumeState, seconds: 
     }
     let (stop, stopped) = watch::channel(false);
     let loops = spawn_source_loops(
-        vec![auto_source(bounds)],
+        &[auto_source(bounds)],
         &HashSet::new(),
         sim.clone(),
         Duration::ZERO,
