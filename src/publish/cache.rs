@@ -18,6 +18,9 @@ use tokio::sync::OnceCell;
 
 /// Most bodies kept at once; past this the cache starts afresh (it refills in one render per feed).
 const MAX_ENTRIES: usize = 1024;
+/// Most bytes of bodies (both encodings) a map refers to; past this it starts afresh too. Without it a
+/// crawler walking filtered URLs (each a new body of up to ~100 KB) could hold 1,024 of them.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// A rendered body in the encodings we serve.
 #[derive(Debug)]
@@ -29,6 +32,11 @@ pub struct RenderedBody {
 }
 
 impl RenderedBody {
+    /// Bytes held, both encodings.
+    pub fn len(&self) -> usize {
+        self.identity.len() + self.gzip.len()
+    }
+
     /// Compresses `body` once.
     pub fn new(body: String) -> RenderedBody {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
@@ -42,15 +50,26 @@ impl RenderedBody {
     }
 }
 
-/// A map whose entries all belong to one data version: looking up with a newer version empties it.
+/// A map whose entries all belong to one data version: looking up with a newer version empties it, as
+/// does reaching [`MAX_ENTRIES`] entries or [`MAX_BODY_BYTES`] of bodies.
 struct Generational<V> {
-    state: Mutex<(i64, HashMap<String, V>)>,
+    state: Mutex<GenerationState<V>>,
+}
+
+struct GenerationState<V> {
+    change_seq: i64,
+    entries: HashMap<String, V>,
+    body_bytes: usize,
 }
 
 impl<V: Clone> Generational<V> {
     fn new() -> Generational<V> {
         Generational {
-            state: Mutex::new((i64::MIN, HashMap::new())),
+            state: Mutex::new(GenerationState {
+                change_seq: i64::MIN,
+                entries: HashMap::new(),
+                body_bytes: 0,
+            }),
         }
     }
 
@@ -60,10 +79,25 @@ impl<V: Clone> Generational<V> {
         work: impl FnOnce(&mut HashMap<String, V>) -> T,
     ) -> T {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if state.0 != change_seq || state.1.len() >= MAX_ENTRIES {
-            *state = (change_seq, HashMap::new());
+        if state.change_seq != change_seq
+            || state.entries.len() >= MAX_ENTRIES
+            || state.body_bytes >= MAX_BODY_BYTES
+        {
+            *state = GenerationState {
+                change_seq,
+                entries: HashMap::new(),
+                body_bytes: 0,
+            };
         }
-        work(&mut state.1)
+        work(&mut state.entries)
+    }
+
+    /// Counts `bytes` of body against the current version's budget.
+    fn add_body_bytes(&self, change_seq: i64, bytes: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.change_seq == change_seq {
+            state.body_bytes += bytes;
+        }
     }
 
     fn get(&self, change_seq: i64, key: &str) -> Option<V> {
@@ -123,7 +157,9 @@ impl RenderCache {
         let body = slot
             .get_or_try_init(|| async {
                 self.renders.fetch_add(1, Ordering::Relaxed);
-                render().await.map(Arc::new)
+                let body = render().await?;
+                self.bodies.add_body_bytes(change_seq, body.len());
+                Ok(Arc::new(body))
             })
             .await?;
         Ok(body.clone())
@@ -178,7 +214,9 @@ impl AnswerIndex {
 
     /// Remembers `answer` for `request_line` at data version `change_seq`.
     pub fn insert(&self, change_seq: i64, request_line: String, answer: Arc<Answer>) {
+        let bytes = answer.body.len();
         self.answers.insert(change_seq, request_line, answer);
+        self.answers.add_body_bytes(change_seq, bytes);
     }
 }
 
@@ -227,5 +265,32 @@ mod tests {
             assert_eq!(&task.await.unwrap().identity[..], b"body");
         }
         assert_eq!(cache.counts().1, 1);
+    }
+
+    #[tokio::test]
+    async fn bodies_past_the_byte_budget_start_the_cache_afresh() {
+        let cache = RenderCache::default();
+        let megabyte = || RenderedBody {
+            identity: Bytes::from(vec![b'a'; 1024 * 1024]),
+            gzip: Bytes::new(),
+        };
+        let fitting = MAX_BODY_BYTES / (1024 * 1024);
+        for key in 0..fitting {
+            let body = megabyte();
+            cache
+                .get_or_render(1, &key.to_string(), || async { Ok::<_, ()>(body) })
+                .await
+                .unwrap();
+        }
+        assert_eq!(cache.counts(), (0, fitting as u64));
+        // The budget is spent: the next lookup starts afresh, so the first key renders again.
+        let body = megabyte();
+        cache
+            .get_or_render(1, "0", || async { Ok::<_, ()>(body) })
+            .await
+            .unwrap();
+        assert_eq!(cache.counts(), (0, fitting as u64 + 1));
+        let held = cache.bodies.state.lock().unwrap().body_bytes;
+        assert_eq!(held, 1024 * 1024);
     }
 }
