@@ -108,7 +108,7 @@ impl Store {
             key_hashes
                 .iter()
                 .map(|keys| {
-                    if let Some(item_id) = find_item(connection, keys)? {
+                    if let Some(item_id) = look_up_keys(connection, keys)?.item_id {
                         let (content_hash, content) = stored
                             .query_row(params![item_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
                         Ok(KnownItem::Stored {
@@ -406,23 +406,8 @@ impl<'a> PollWriter<'a> {
     }
 }
 
-/// The stored item any of `key_hashes` names, strongest key first.
-fn find_item(connection: &Connection, key_hashes: &[KeyHash]) -> Result<Option<i64>, StoreError> {
-    let mut find =
-        connection.prepare_cached("SELECT item_id FROM item_keys WHERE key_hash = ?1")?;
-    for key_hash in key_hashes {
-        if let Some(item_id) = find
-            .query_row(params![key_hash], |row| row.get(0))
-            .optional()?
-        {
-            return Ok(Some(item_id));
-        }
-    }
-    Ok(None)
-}
-
-/// What the store knows of an entry's keys: the item the strongest stored key names, and which keys are
-/// stored at all (those need no write).
+/// What the store knows of an entry's keys: the item the strongest stored key names (keys come strongest
+/// first), and which keys are stored at all (those need no write).
 struct StoredKeys {
     item_id: Option<i64>,
     key_is_stored: Vec<bool>,
