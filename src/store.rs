@@ -31,6 +31,8 @@ pub use sources::{PollFailure, SourceState};
 pub use stats::StoreStats;
 use stories::StoryIndex;
 
+use crate::classify::identity::{KeyHash, key_hash};
+
 /// Why a database operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -66,7 +68,38 @@ pub struct Store {
     version: Arc<DataVersion>,
     /// Recent first items of stories, for the cross-source story search. Used only under the writer lock.
     stories: Arc<Mutex<StoryIndex>>,
+    /// How this database stores key hashes (`meta.key_form`, migration 8).
+    key_form: KeyForm,
     path: Arc<PathBuf>,
+}
+
+/// How identity key hashes are stored (see `migrations/0008_key_form.sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyForm {
+    /// As `classify::identity` computes them (databases that held keys before migration 8).
+    AsComputed,
+    /// The first 4 bytes replaced by the source's: one source's keys sit together in the B-tree.
+    SourcePrefixed,
+}
+
+impl KeyForm {
+    /// The stored form of the key hashes of an entry of `source_id`.
+    fn stored(self, source_id: &str, key_hashes: &[KeyHash]) -> Vec<KeyHash> {
+        match self {
+            KeyForm::AsComputed => key_hashes.to_vec(),
+            KeyForm::SourcePrefixed => {
+                let prefix = key_hash(source_id, "");
+                key_hashes
+                    .iter()
+                    .map(|hash| {
+                        let mut stored = *hash;
+                        stored[..4].copy_from_slice(&prefix[..4]);
+                        stored
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// The change counter and time of the item data, mirrored in memory so HTTP can answer conditional
@@ -92,6 +125,13 @@ impl Store {
         // Table statistics for the query planner (which index answers a region feed best depends on how
         // many items a region has); cheap when they are fresh.
         writer.execute_batch("PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002")?;
+        let key_form =
+            match writer.query_row("SELECT value FROM meta WHERE key = 'key_form'", [], |row| {
+                row.get::<_, i64>(0)
+            })? {
+                1 => KeyForm::SourcePrefixed,
+                _ => KeyForm::AsComputed,
+            };
         let reader = Connection::open(path)?;
         configure(&reader)?;
         let version = DataVersion::default();
@@ -103,6 +143,7 @@ impl Store {
             reader: Arc::new(Mutex::new(reader)),
             version: Arc::new(version),
             stories: Arc::new(Mutex::new(StoryIndex::default())),
+            key_form,
             path: Arc::new(path.to_path_buf()),
         })
     }
@@ -355,6 +396,51 @@ mod tests {
             published: now - chrono::Duration::days(days_ago),
             ..item(&format!("https://x.cn/{n}"), &format!("新闻{n}"))
         }
+    }
+
+    #[tokio::test]
+    async fn keys_are_stored_by_source_in_new_databases_and_as_computed_in_older_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.db");
+        let entry = item("https://x.cn/1", "新闻1");
+        let computed = identify("s", &entry, true).key_hashes;
+        {
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.key_form, KeyForm::SourcePrefixed);
+            store
+                .record_success(poll("s", vec![entry.clone()], "shanxi"))
+                .await
+                .unwrap();
+        }
+        // The same item as a database from before migration 8 holds it: its keys as computed.
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute("DELETE FROM item_keys", []).unwrap();
+            for key in &computed {
+                connection
+                    .execute(
+                        "INSERT INTO item_keys (key_hash, item_id) SELECT ?1, id FROM items",
+                        rusqlite::params![key],
+                    )
+                    .unwrap();
+            }
+            connection
+                .execute("DELETE FROM meta WHERE key = 'key_form'", [])
+                .unwrap();
+            connection.pragma_update(None, "user_version", 7).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.key_form, KeyForm::AsComputed);
+        let again = store
+            .record_success(poll("s", vec![entry], "shanxi"))
+            .await
+            .unwrap();
+        assert_eq!((again.new, again.unchanged), (0, 1));
+        let new_entry = store
+            .record_success(poll("s", vec![item("https://x.cn/2", "新闻2")], "shanxi"))
+            .await
+            .unwrap();
+        assert_eq!(new_entry.new, 1);
     }
 
     #[tokio::test]

@@ -55,7 +55,7 @@ pub async fn add_articles(
         .zip(trusted)
         .map(|(item, trusted)| identify(&source.id, item, trusted).key_hashes)
         .collect();
-    let known = store.known_items(keys).await?;
+    let known = store.known_items(&source.id, keys).await?;
     let mut new: Vec<usize> = Vec::new();
     for (index, known) in known.into_iter().enumerate() {
         match known {

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::schema::{next_change_seq, read_version};
 use super::stories::{StoryCandidate, StoryIndex};
-use super::{Store, StoreError};
+use super::{KeyForm, Store, StoreError};
 use crate::classify::identity::{Identity, KeyHash};
 use crate::classify::syndication::{AnchorHashes, StoryPrint};
 use crate::classify::tag::RegionTag;
@@ -98,16 +98,21 @@ pub enum KnownItem {
 
 impl Store {
     /// For each entry's key hashes, what the store holds for it.
+    /// (`source_id` is the entries' source.)
     pub async fn known_items(
         &self,
+        source_id: &str,
         key_hashes: Vec<Vec<KeyHash>>,
     ) -> Result<Vec<KnownItem>, StoreError> {
+        let key_form = self.key_form;
+        let source_id = source_id.to_string();
         self.read(move |connection| {
             let mut stored = connection
                 .prepare_cached("SELECT content_hash, content FROM items WHERE id = ?1")?;
             key_hashes
                 .iter()
                 .map(|keys| {
+                    let keys = &key_form.stored(&source_id, keys);
                     if let Some(item_id) = look_up_keys(connection, keys)?.item_id {
                         let (content_hash, content) = stored
                             .query_row(params![item_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -140,10 +145,11 @@ impl Store {
     ) -> Result<(IngestSummary, Vec<i64>), StoreError> {
         let version = self.version.clone();
         let stories = self.stories.clone();
+        let key_form = self.key_form;
         self.write(move |connection| {
             let mut stories = stories.lock().unwrap_or_else(|p| p.into_inner());
             let transaction = connection.transaction()?;
-            let mut writer = PollWriter::new(&transaction, &poll, &mut stories);
+            let mut writer = PollWriter::new(&transaction, &poll, &mut stories, key_form);
             let mut summary = writer.store_items()?;
             let new_heads = std::mem::take(&mut writer.new_heads);
             let new_published = std::mem::take(&mut writer.new_published);
@@ -233,6 +239,8 @@ struct PollWriter<'a> {
     new_heads: Vec<StoryCandidate>,
     /// When each new item was published, unix seconds.
     new_published: Vec<i64>,
+    /// How the database stores key hashes.
+    key_form: KeyForm,
 }
 
 impl<'a> PollWriter<'a> {
@@ -240,6 +248,7 @@ impl<'a> PollWriter<'a> {
         connection: &'a Connection,
         poll: &'a PollSuccess,
         stories: &'a mut StoryIndex,
+        key_form: KeyForm,
     ) -> PollWriter<'a> {
         PollWriter {
             connection,
@@ -249,6 +258,7 @@ impl<'a> PollWriter<'a> {
             change_seq: None,
             new_heads: Vec::new(),
             new_published: Vec::new(),
+            key_form,
         }
     }
 
@@ -257,7 +267,9 @@ impl<'a> PollWriter<'a> {
         let mut summary = IngestSummary::default();
         let poll = self.poll;
         for new_item in &poll.items {
-            let key_hashes = &new_item.identity.key_hashes;
+            let key_hashes = &self
+                .key_form
+                .stored(&poll.source_id, &new_item.identity.key_hashes);
             let stored = look_up_keys(self.connection, key_hashes)?;
             let item_id = match stored.item_id {
                 Some(item_id) => {

@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_stories.sql"),
     include_str!("migrations/0006_lent_tags.sql"),
     include_str!("migrations/0007_pace.sql"),
+    include_str!("migrations/0008_key_form.sql"),
 ];
 
 pub(super) fn configure(connection: &Connection) -> Result<(), StoreError> {
