@@ -83,22 +83,40 @@ enum KeyForm {
 }
 
 impl KeyForm {
-    /// The stored form of the key hashes of an entry of `source_id`.
-    fn stored(self, source_id: &str, key_hashes: &[KeyHash]) -> Vec<KeyHash> {
-        match self {
-            KeyForm::AsComputed => key_hashes.to_vec(),
-            KeyForm::SourcePrefixed => {
-                let prefix = key_hash(source_id, "");
-                key_hashes
-                    .iter()
-                    .map(|hash| {
-                        let mut stored = *hash;
-                        stored[..4].copy_from_slice(&prefix[..4]);
-                        stored
-                    })
-                    .collect()
-            }
+    /// How the keys of `source_id`'s entries are stored (its prefix hashed once, for a whole poll).
+    fn of_source(self, source_id: &str) -> SourceKeyForm {
+        SourceKeyForm {
+            prefix: match self {
+                KeyForm::AsComputed => None,
+                KeyForm::SourcePrefixed => {
+                    let hash = key_hash(source_id, "");
+                    Some([hash[0], hash[1], hash[2], hash[3]])
+                }
+            },
         }
+    }
+}
+
+/// [`KeyForm`] for one source.
+#[derive(Debug, Clone, Copy)]
+struct SourceKeyForm {
+    /// The source's 4 bytes, when keys are stored by source.
+    prefix: Option<[u8; 4]>,
+}
+
+impl SourceKeyForm {
+    /// The stored form of an entry's key hashes.
+    fn stored(self, key_hashes: &[KeyHash]) -> Vec<KeyHash> {
+        key_hashes
+            .iter()
+            .map(|hash| {
+                let mut stored = *hash;
+                if let Some(prefix) = self.prefix {
+                    stored[..4].copy_from_slice(&prefix);
+                }
+                stored
+            })
+            .collect()
     }
 }
 

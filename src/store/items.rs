@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::schema::{next_change_seq, read_version};
 use super::stories::{StoryCandidate, StoryIndex};
-use super::{KeyForm, Store, StoreError};
+use super::{KeyForm, SourceKeyForm, Store, StoreError};
 use crate::classify::identity::{Identity, KeyHash};
 use crate::classify::syndication::{AnchorHashes, StoryPrint};
 use crate::classify::tag::RegionTag;
@@ -97,22 +97,20 @@ pub enum KnownItem {
 }
 
 impl Store {
-    /// For each entry's key hashes, what the store holds for it.
-    /// (`source_id` is the entries' source.)
+    /// For each key hashes of an entry of `source_id`, what the store holds for it.
     pub async fn known_items(
         &self,
         source_id: &str,
         key_hashes: Vec<Vec<KeyHash>>,
     ) -> Result<Vec<KnownItem>, StoreError> {
-        let key_form = self.key_form;
-        let source_id = source_id.to_string();
+        let key_form = self.key_form.of_source(source_id);
         self.read(move |connection| {
             let mut stored = connection
                 .prepare_cached("SELECT content_hash, content FROM items WHERE id = ?1")?;
             key_hashes
                 .iter()
                 .map(|keys| {
-                    let keys = &key_form.stored(&source_id, keys);
+                    let keys = &key_form.stored(keys);
                     if let Some(item_id) = look_up_keys(connection, keys)?.item_id {
                         let (content_hash, content) = stored
                             .query_row(params![item_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -239,8 +237,8 @@ struct PollWriter<'a> {
     new_heads: Vec<StoryCandidate>,
     /// When each new item was published, unix seconds.
     new_published: Vec<i64>,
-    /// How the database stores key hashes.
-    key_form: KeyForm,
+    /// How the database stores this source's key hashes.
+    key_form: SourceKeyForm,
 }
 
 impl<'a> PollWriter<'a> {
@@ -258,7 +256,7 @@ impl<'a> PollWriter<'a> {
             change_seq: None,
             new_heads: Vec::new(),
             new_published: Vec::new(),
-            key_form,
+            key_form: key_form.of_source(&poll.source_id),
         }
     }
 
@@ -267,9 +265,7 @@ impl<'a> PollWriter<'a> {
         let mut summary = IngestSummary::default();
         let poll = self.poll;
         for new_item in &poll.items {
-            let key_hashes = &self
-                .key_form
-                .stored(&poll.source_id, &new_item.identity.key_hashes);
+            let key_hashes = &self.key_form.stored(&new_item.identity.key_hashes);
             let stored = look_up_keys(self.connection, key_hashes)?;
             let item_id = match stored.item_id {
                 Some(item_id) => {
